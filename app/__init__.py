@@ -1,0 +1,76 @@
+"""refnet: closed-loop referral networks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Any = None) -> Flask:
+    """Build the app. `config` is a config object or mapping; environment variables otherwise."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from app.config import Config
+
+    if config is None:
+        config = Config()
+    if isinstance(config, Mapping):
+        app.config.from_object(Config())
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401 - every model on the metadata before Migrate binds
+    from app.auth.sessions import init_sessions
+    from app.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    init_sessions(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.auth.views import bp as auth_bp
+    from app.dashboard.views import bp as dashboard_bp
+    from app.members.views import bp as members_bp
+    from app.users.views import bp as users_bp
+
+    for blueprint in (auth_bp, dashboard_bp, members_bp, users_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errors(app: Flask) -> None:
+    from app.errors import init_errors
+
+    init_errors(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import init_cli
+
+    init_cli(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.templating import init_templating
+
+    init_templating(app)

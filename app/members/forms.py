@@ -1,0 +1,74 @@
+"""Member forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from app.models import MemberKind
+
+
+class MemberForm(FlaskForm):
+    network_id = SelectField("Network", coerce=int, validators=[DataRequired()])
+    name = StringField("Name", validators=[DataRequired(), Length(max=160)])
+    kind = SelectField(
+        "Kind",
+        choices=[
+            (MemberKind.PRACTITIONER.value, "Practitioner"),
+            (MemberKind.ORGANIZATION.value, "Organisation"),
+        ],
+    )
+    specialties = TextAreaField(
+        "Specialties or services",
+        validators=[
+            DataRequired(message="Give at least one specialty or service."),
+            Length(max=1000),
+        ],
+        description="Separate with commas, e.g. Cardiology, Echocardiography.",
+    )
+    organization = StringField("Practice or firm", validators=[Optional(), Length(max=160)])
+    address = StringField("Address", validators=[Optional(), Length(max=200)])
+    city = StringField("City", validators=[Optional(), Length(max=100)])
+    postcode = StringField("Postcode", validators=[Optional(), Length(max=20)])
+    email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=254)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    bio = TextAreaField("About", validators=[Optional(), Length(max=2000)])
+    accepting = BooleanField("Accepting new referrals", default=True)
+    capacity = IntegerField(
+        "Capacity (new referrals a week)",
+        validators=[Optional(), NumberRange(min=0, max=10000)],
+        description="Leave empty if not stated.",
+    )
+    submit = SubmitField("Save member")
+
+    FIELDS = (
+        "name",
+        "kind",
+        "organization",
+        "address",
+        "city",
+        "postcode",
+        "email",
+        "phone",
+        "bio",
+        "accepting",
+        "capacity",
+    )
+
+    def member_fields(self) -> dict:
+        return {name: getattr(self, name).data for name in self.FIELDS}
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST button protected by CSRF."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,54 @@
+"""Closed vocabularies of the domain, shared by models, forms, API and FHIR mapping."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class NetworkKind(StrEnum):
+    CLINICAL = "clinical"
+    PROFESSIONAL = "professional"
+    MIXED = "mixed"
+
+
+class MemberKind(StrEnum):
+    PRACTITIONER = "practitioner"
+    ORGANIZATION = "organization"
+
+
+class Role(StrEnum):
+    PRACTITIONER = "practitioner"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class ReferralKind(StrEnum):
+    CLINICAL = "clinical"
+    PROFESSIONAL = "professional"
+
+
+class Priority(StrEnum):
+    """FHIR request-priority codes, in rising urgency."""
+
+    ROUTINE = "routine"
+    URGENT = "urgent"
+    ASAP = "asap"
+    STAT = "stat"
+
+
+class Status(StrEnum):
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    SCHEDULED = "scheduled"
+    VISITED = "visited"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset({Status.SENT, Status.ACCEPTED, Status.SCHEDULED, Status.VISITED})

@@ -1,0 +1,65 @@
+"""A referral network and its rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UTCDateTime, utcnow
+from app.models.columns import enum_column_type
+from app.models.enums import NetworkKind
+
+
+def default_deadlines() -> dict[str, Any]:
+    """Deadlines per stage and priority (DESIGN.md follow-up defaults)."""
+    return {
+        "respond": {
+            "stat": {"hours": 4},
+            "asap": {"business_days": 1},
+            "urgent": {"business_days": 2},
+            "routine": {"business_days": 5},
+        },
+        "visit": {
+            "stat": {"days": 1},
+            "asap": {"days": 3},
+            "urgent": {"days": 7},
+            "routine": {"days": 30},
+        },
+        "close": {"days": 7},
+    }
+
+
+class Network(Base):
+    __tablename__ = "network"
+    __table_args__ = (
+        CheckConstraint("validity_months BETWEEN 1 AND 120", name="validity_months_range"),
+        CheckConstraint("expire_after_days BETWEEN 1 AND 365", name="expire_after_days_range"),
+        CheckConstraint("escalate_after_reminders >= 1", name="escalate_after_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[NetworkKind] = mapped_column(enum_column_type(NetworkKind, "network_kind"))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # A referral stays valid this many months from its first visit.
+    validity_months: Mapped[int] = mapped_column(default=12)
+    # Unanswered referrals expire after this many days.
+    expire_after_days: Mapped[int] = mapped_column(default=30)
+    # Coordinators are escalated to after this many reminders on one stage.
+    escalate_after_reminders: Mapped[int] = mapped_column(default=2)
+    deadlines: Mapped[dict[str, Any]] = mapped_column(JSON, default=default_deadlines)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_clinical(self) -> bool:
+        return self.kind in (NetworkKind.CLINICAL, NetworkKind.MIXED)
+
+    @property
+    def is_professional(self) -> bool:
+        return self.kind in (NetworkKind.PROFESSIONAL, NetworkKind.MIXED)
+
+    def __repr__(self) -> str:
+        return f"<Network {self.id} {self.name!r}>"

@@ -1,0 +1,80 @@
+"""A login, its role, and the members or networks it acts for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, utcnow
+from app.models.columns import enum_column_type
+from app.models.enums import Role
+
+if TYPE_CHECKING:
+    from app.models.member import Member
+    from app.models.network import Network
+
+# A practitioner acts for one or more members (a doctor who works in two practices).
+user_member = Table(
+    "user_member",
+    Base.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("member.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+# A coordinator looks after one or more networks.
+user_network = Table(
+    "user_network",
+    Base.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "network_id", ForeignKey("network.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+)
+
+
+class User(UserMixin, Base):
+    # "user" is a reserved word in PostgreSQL.
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(enum_column_type(Role, "role"))
+    # None until an invited user sets a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    members: Mapped[list[Member]] = relationship(
+        secondary=user_member, lazy="selectin", order_by="Member.name"
+    )
+    networks: Mapped[list[Network]] = relationship(
+        secondary=user_network, lazy="selectin", order_by="Network.name"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def member_ids(self) -> list[int]:
+        return [m.id for m in self.members]
+
+    @property
+    def network_ids(self) -> list[int]:
+        """Networks this user works in: its own for coordinators, its members' otherwise."""
+        ids = {n.id for n in self.networks} | {m.network_id for m in self.members}
+        return sorted(ids)
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email!r} {self.role}>"

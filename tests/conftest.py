@@ -1,0 +1,132 @@
+"""Fixtures: one app and one migrated database per run; every test starts with empty tables.
+
+The suite runs on SQLite by default and on PostgreSQL with REFNET_TEST_DB=postgres and
+TEST_DATABASE_URL (the Makefile runs both when TEST_DATABASE_URL is set). Tables are
+emptied after each test rather than rolled back, because browser and concurrency tests
+commit from other threads and connections.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.auth.throttle import init_throttle
+from app.config import TestConfig
+from app.extensions import db as _db
+from tests.factories import Factory
+
+PASSWORD = "correct horse battery"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+def pytest_report_header(config):
+    return f"refnet test database: {os.environ.get('REFNET_TEST_DB', 'sqlite')}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if os.environ.get("REFNET_TEST_DB") == "postgres":
+        url = _postgres_url()
+        if not url:
+            pytest.exit("REFNET_TEST_DB=postgres needs TEST_DATABASE_URL", returncode=3)
+        try:
+            _reset_postgres(url)
+        except Exception as exc:  # any driver error means: no usable PostgreSQL
+            pytest.exit(f"PostgreSQL at TEST_DATABASE_URL is not usable: {exc}", returncode=3)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app(TestConfig(database_url))
+    app.config["WTF_CSRF_ENABLED"] = False  # test_security.py checks CSRF with it on
+    app.test_client_class = FreshRequestClient
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    _db.session.rollback()
+    tables = list(reversed(_db.metadata.sorted_tables))
+    if _db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+class FreshRequestClient(FlaskClient):
+    """Requests reuse the test's app context; give each one a fresh `g`, as a server does."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def db(app):
+    init_throttle(app)  # each test starts with no failed sign-ins counted
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        _empty_tables()
+        _db.session.remove()
+
+
+@pytest.fixture
+def make(db) -> Factory:
+    return Factory(db.session)
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real form; returns the test client."""
+
+    def sign_in(user, password: str = PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
