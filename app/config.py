@@ -76,6 +76,8 @@ class Config:
 class TestConfig(Config):
     """Settings for the test suite: a database of its own, fast password hashing."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, database_url: str) -> None:
         super().__init__()
         self.TESTING = True

@@ -130,3 +130,17 @@ def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on localhost (aiosmtpd); yields the list of received messages."""
+    from tests.smtp import LocalSMTPServer
+
+    with LocalSMTPServer() as server:
+        old = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT")}
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+        try:
+            yield server.messages
+        finally:
+            app.config.update(old)

@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -23,8 +24,8 @@ class MemberForm(FlaskForm):
     kind = SelectField(
         "Kind",
         choices=[
-            (MemberKind.PRACTITIONER.value, "Practitioner"),
-            (MemberKind.ORGANIZATION.value, "Organisation"),
+            SelectChoice(MemberKind.PRACTITIONER.value, "Practitioner"),
+            SelectChoice(MemberKind.ORGANIZATION.value, "Organisation"),
         ],
     )
     specialties = TextAreaField(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from app.auth.policy import managed_network_ids, manages_network, member_or_404, roles_required
 from app.extensions import db
@@ -86,12 +87,12 @@ def profile(member_id: int):
     )
 
 
-def _network_choices() -> list[tuple[int, str]]:
+def _network_choices() -> list[SelectChoice]:
     ids = managed_network_ids(current_user)
     stmt = select(Network).order_by(Network.name)
     if ids is not None:
         stmt = stmt.where(Network.id.in_(ids))
-    return [(n.id, n.name) for n in db.session.scalars(stmt)]
+    return [SelectChoice(n.id, n.name) for n in db.session.scalars(stmt)]
 
 
 def _save(form: MemberForm, member=None):
@@ -132,7 +133,7 @@ def edit(member_id: int):
     if not manages_network(current_user, member.network_id):
         abort(403)
     form = MemberForm(obj=member)
-    form.network_id.choices = [(member.network.id, member.network.name)]
+    form.network_id.choices = [SelectChoice(member.network.id, member.network.name)]
     if request.method == "GET":
         form.specialties.data = ", ".join(member.specialties)
     if form.validate_on_submit():

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, Length
 
 from app.models import Role
 
 ROLE_CHOICES = [
-    (Role.PRACTITIONER.value, "Practitioner — sends and receives referrals for its members"),
-    (Role.COORDINATOR.value, "Coordinator — follows up a network, manages its members"),
-    (Role.ADMIN.value, "Admin — all networks, all users"),
+    SelectChoice(
+        Role.PRACTITIONER.value, "Practitioner — sends and receives referrals for its members"
+    ),
+    SelectChoice(Role.COORDINATOR.value, "Coordinator — follows up a network, manages its members"),
+    SelectChoice(Role.ADMIN.value, "Admin — all networks, all users"),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
+from wtforms import SelectChoice
 
 from app.auth.policy import can_manage_user, managed_network_ids, roles_required
 from app.extensions import db
@@ -50,9 +51,9 @@ def _fill_choices(form: UserForm) -> None:
         networks = networks.where(Network.id.in_(ids))
         form.role.choices = ROLE_CHOICES[:1]  # coordinators invite practitioners only
     form.member_ids.choices = [
-        (m.id, f"{m.name} ({m.network.name})") for m in db.session.scalars(members)
+        SelectChoice(m.id, f"{m.name} ({m.network.name})") for m in db.session.scalars(members)
     ]
-    form.network_ids.choices = [(n.id, n.name) for n in db.session.scalars(networks)]
+    form.network_ids.choices = [SelectChoice(n.id, n.name) for n in db.session.scalars(networks)]
 
 
 @bp.route("/")
