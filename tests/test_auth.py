@@ -174,6 +174,6 @@ def test_practitioner_cannot_open_admin_pages(make, login):
 
 
 def test_roles_on_dashboard(make, login):
-    network = make.network(name="Harbour Circle")
+    make.network(name="Harbour Circle")
     admin = make.user(Role.ADMIN)
     assert "All networks at a glance" in login(admin).get("/dashboard").get_data(as_text=True)
