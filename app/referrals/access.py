@@ -1,0 +1,43 @@
+"""Who stands where to a referral, and which referrals a user may see."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, or_, select
+
+from app.auth.policy import manages_network
+from app.extensions import db
+from app.models import Referral, Role, User
+from app.referrals.errors import ReferralNotFound
+from app.referrals.states import Party
+
+
+def parties_of(user: User, referral: Referral) -> set[Party]:
+    """The parts this user plays on this referral; empty means it may not see it."""
+    parties: set[Party] = set()
+    member_ids = set(user.member_ids) if user.role == Role.PRACTITIONER else set()
+    if referral.sender_id in member_ids:
+        parties.add(Party.SENDER)
+    if referral.receiver_id in member_ids:
+        parties.add(Party.RECEIVER)
+    if manages_network(user, referral.network_id):
+        parties.add(Party.COORDINATOR)
+    return parties
+
+
+def visible_referrals(user: User) -> Select:
+    """A SELECT of the referrals this user may see."""
+    query = select(Referral)
+    if user.role == Role.ADMIN:
+        return query
+    if user.role == Role.COORDINATOR:
+        return query.where(Referral.network_id.in_([n.id for n in user.networks]))
+    ids = user.member_ids
+    return query.where(or_(Referral.sender_id.in_(ids), Referral.receiver_id.in_(ids)))
+
+
+def referral_for(user: User, referral_id: int) -> Referral:
+    """The referral if this user may see it; ReferralNotFound otherwise (also for others')."""
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or not parties_of(user, referral):
+        raise ReferralNotFound("There is no such referral, or you do not have access to it.")
+    return referral

@@ -1,0 +1,82 @@
+"""Telling the other side: an in-app notification and a queued e-mail for every transition.
+
+E-mails carry the minimum necessary: the referral number, who acted and a link back; never
+the client's name, birth date or the reason for the referral.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.mail.outbox import queue_email
+from app.models import Member, Notification, Referral, User, user_member
+from app.referrals.states import Party
+
+# What happened, as the other side reads it.
+PHRASES = {
+    "send": "{sender} sent you referral #{id}",
+    "accept": "{receiver} accepted referral #{id}",
+    "decline": "{receiver} declined referral #{id}",
+    "forward": "{receiver} forwarded referral #{id} to another member",
+    "cancel": "Referral #{id} was cancelled",
+    "expire": "Referral #{id} expired without an answer",
+    "schedule": "{receiver} scheduled a visit for referral #{id}",
+    "record-visit": "{receiver} recorded the visit for referral #{id}",
+    "no-show": "The client did not come to the visit of referral #{id}",
+    "close": "{receiver} closed referral #{id} with an outcome",
+}
+
+
+def _users_acting_for(member_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(user_member, user_member.c.user_id == User.id)
+            .where(user_member.c.member_id == member_id, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def _link(referral: Referral) -> str:
+    if has_request_context():
+        return url_for("referrals.detail", referral_id=referral.id, _external=True)
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/referrals/{referral.id}"
+
+
+def _audience(referral: Referral, action: str, actor_parties: set[Party]) -> list[int]:
+    """Members to tell: the side that did not act (both sides when a coordinator acted)."""
+    if action == "send":
+        return [referral.receiver_id]
+    sides = []
+    if Party.SENDER not in actor_parties:
+        sides.append(referral.sender_id)
+    if Party.RECEIVER not in actor_parties and action != "expire":
+        sides.append(referral.receiver_id)
+    return sides
+
+
+def tell_other_side(
+    referral: Referral, action: str, actor: User | None, actor_parties: set[Party]
+) -> None:
+    sender = db.session.get(Member, referral.sender_id)
+    receiver = db.session.get(Member, referral.receiver_id)
+    message = PHRASES[action].format(id=referral.id, sender=sender.name, receiver=receiver.name)
+    link = _link(referral)
+    for member_id in _audience(referral, action, actor_parties):
+        member = sender if member_id == sender.id else receiver
+        users = [u for u in _users_acting_for(member_id) if actor is None or u.id != actor.id]
+        for user in users:
+            db.session.add(
+                Notification(user_id=user.id, referral_id=referral.id, kind=action, message=message)
+            )
+        addresses = [u.email for u in users] or ([member.email] if member.email else [])
+        for address in addresses:
+            queue_email(
+                address,
+                f"refnet: {message}",
+                f"{message}.\n\nOpen the referral in refnet to see the details:\n{link}\n",
+                {"X-Refnet-Referral": str(referral.id)},
+            )

@@ -1,0 +1,414 @@
+"""The verbs on referrals. Every change goes through `send_referral` or `perform`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.audit.service import record
+from app.extensions import db
+from app.models import (
+    OPEN_STATUSES,
+    Member,
+    Network,
+    Priority,
+    Referral,
+    ReferralEvent,
+    ReferralKind,
+    Status,
+    User,
+    utcnow,
+)
+from app.referrals import fields as f
+from app.referrals.access import parties_of
+from app.referrals.clients import ClientInput, resolve_client
+from app.referrals.errors import (
+    ActionForbidden,
+    InvalidReferral,
+    PossibleDuplicate,
+    ReferralNotFound,
+    StaleReferral,
+    TransitionNotAllowed,
+)
+from app.referrals.notify import tell_other_side
+from app.referrals.states import TRANSITIONS, Action, Party, Transition, transition_for
+from app.templating import STATUS_LABELS
+
+DUPLICATE_WINDOW = timedelta(days=30)
+
+
+@dataclass
+class NewReferral:
+    receiver_id: object
+    kind: object
+    priority: object = Priority.ROUTINE.value
+    reason: object = None
+    service: object = None
+    notes: object = None
+    sender_id: object = None
+    client_id: object = None
+    client: ClientInput | None = None
+    confirm_duplicate: bool = False
+
+
+def _receiver_problem(receiver: Member | None, sender: Member) -> str | None:
+    """Why this member cannot receive a referral from `sender` now, or None."""
+    if receiver is None or receiver.network_id != sender.network_id:
+        return "Choose a member of your network."
+    if receiver.id == sender.id:
+        return "A member cannot refer a client to itself."
+    if not receiver.active:
+        return f"{receiver.name} has left the network and cannot receive referrals."
+    if not receiver.accepting:
+        return f"{receiver.name} is not accepting new referrals at the moment."
+    return None
+
+
+def _sender_for(actor: User, sender_id) -> Member:
+    acting_for = [m for m in actor.members if m.active]
+    if sender_id in (None, ""):
+        if len(acting_for) == 1:
+            return acting_for[0]
+        raise InvalidReferral(
+            "Say which member sends this referral.", {"sender_id": "Choose the sending member."}
+        )
+    problems = f.FieldProblems()
+    number = f.integer(problems, "sender_id", sender_id, label="Sender")
+    member = next((m for m in acting_for if m.id == number), None)
+    if member is None:
+        raise InvalidReferral(
+            "You can only send referrals for members you act for.",
+            problems or {"sender_id": "You do not act for this member."},
+        )
+    return member
+
+
+def _kind_problem(kind: ReferralKind, network: Network) -> str | None:
+    if kind == ReferralKind.CLINICAL and not network.is_clinical:
+        return f"{network.name} is a professional network: send professional referrals."
+    if kind == ReferralKind.PROFESSIONAL and not network.is_professional:
+        return f"{network.name} is a clinical network: send clinical referrals."
+    return None
+
+
+def _enum(problems, name, value, enum_cls, label):
+    try:
+        return enum_cls(value)
+    except ValueError:
+        choices = ", ".join(e.value for e in enum_cls)
+        problems[name] = f"{label} must be one of: {choices}."
+        return None
+
+
+def send_referral(actor: User, new: NewReferral, *, now: datetime | None = None) -> Referral:
+    """A practitioner sends a client to another member of the network."""
+    now = now or utcnow()
+    sender = _sender_for(actor, new.sender_id)
+    network = sender.network
+    problems = f.FieldProblems()
+    receiver_id = f.integer(problems, "receiver_id", new.receiver_id, label="Receiver")
+    receiver = db.session.get(Member, receiver_id) if receiver_id else None
+    if receiver_id and (problem := _receiver_problem(receiver, sender)):
+        problems["receiver_id"] = problem
+    kind = _enum(problems, "kind", new.kind, ReferralKind, "Kind")
+    if kind and (problem := _kind_problem(kind, network)):
+        problems["kind"] = problem
+    priority = _enum(problems, "priority", new.priority or "routine", Priority, "Priority")
+    reason = f.text(problems, "reason", new.reason, label="Reason", required=True, min_len=3)
+    service = f.text(
+        problems, "service", new.service, label="Requested service", required=True, max_len=200
+    )
+    notes = f.text(problems, "notes", new.notes, label="Notes", required=False, max_len=5000)
+    client = resolve_client(actor, sender, kind, new.client_id, new.client, problems, now)
+    if problems:
+        raise InvalidReferral("The referral could not be sent. Check the fields.", problems)
+
+    if not new.confirm_duplicate and client.id is not None:
+        duplicate = db.session.scalar(
+            select(Referral.id).where(
+                Referral.client_id == client.id,
+                Referral.receiver_id == receiver.id,
+                Referral.status.in_(OPEN_STATUSES),
+                Referral.sent_at >= now - DUPLICATE_WINDOW,
+            )
+        )
+        if duplicate:
+            raise PossibleDuplicate(
+                f"{client.display_name} already has an open referral #{duplicate} to "
+                f"{receiver.name} from the last 30 days. Send another one anyway?",
+                {"confirm_duplicate": "Confirm to send a second referral."},
+            )
+
+    referral = Referral(
+        network_id=network.id,
+        sender_id=sender.id,
+        receiver_id=receiver.id,
+        client=client,
+        created_by_id=actor.id,
+        kind=kind,
+        priority=priority,
+        status=Status.SENT,
+        reason=reason,
+        service=service,
+        notes=notes,
+        sent_at=now,
+    )
+    db.session.add(referral)
+    db.session.flush()
+    _log_event(referral, "send", None, Status.SENT, actor, None, now)
+    tell_other_side(referral, "send", actor, {Party.SENDER})
+    record("create", "referral", referral.id, user=actor, detail=f"client={client.id}")
+    return referral
+
+
+def _log_event(referral, action, from_status, to_status, actor, note, now) -> None:
+    db.session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            actor_id=actor.id if actor else None,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            at=now,
+        )
+    )
+
+
+def _refuse_state(referral: Referral, transition: Transition) -> TransitionNotAllowed:
+    status = STATUS_LABELS[referral.status].lower()
+    return TransitionNotAllowed(
+        f"Referral #{referral.id} is {status}: it cannot be changed with "
+        f"“{transition.label.lower()}” now."
+    )
+
+
+def _refuse_party(transition: Transition) -> ActionForbidden:
+    who = " or ".join(
+        {
+            "sender": "the sender",
+            "receiver": "the receiver",
+            "coordinator": "a coordinator",
+            "system": "refnet itself",
+        }[p.value]
+        for p in sorted(transition.parties)
+    )
+    return ActionForbidden(f"Only {who} can {transition.label.lower()}.")
+
+
+def perform(
+    referral: Referral,
+    action: str,
+    actor: User | None,
+    *,
+    version: int | None = None,
+    values: dict | None = None,
+    now: datetime | None = None,
+) -> Referral:
+    """Apply one transition of the table; `actor` None is the system (expiry).
+
+    Raises a ReferralError (404/403/409/422) and changes nothing when refused.
+    """
+    transition = transition_for(action)
+    if transition is None:
+        raise ReferralNotFound(f"There is no action “{action}”.")
+    parties = {Party.SYSTEM} if actor is None else parties_of(actor, referral)
+    if not parties:
+        raise ReferralNotFound("There is no such referral, or you do not have access to it.")
+    if not transition.parties & parties:
+        raise _refuse_party(transition)
+    if version is not None and version != referral.version:
+        raise StaleReferral()
+    if referral.status not in transition.sources:
+        raise _refuse_state(referral, transition)
+
+    now = now or utcnow()
+    values = values or {}
+    problems = f.FieldProblems()
+    note = f.text(problems, "note", values.get("note"), label="Note", required=False, max_len=2000)
+    changes = APPLY[transition.action](referral, values, problems, now)
+    if problems:
+        raise InvalidReferral("The action could not be carried out. Check the fields.", problems)
+
+    from_status = referral.status
+    forward_to = changes.pop("_forward_to", None)
+    for name, value in changes.items():
+        setattr(referral, name, value)
+    db.session.flush()  # the version check happens here: a concurrent change raises
+    event_note = note or changes.get("status_reason") or changes.get("outcome")
+    _log_event(
+        referral, transition.action.value, from_status, referral.status, actor, event_note, now
+    )
+    tell_other_side(referral, transition.action.value, actor, parties)
+    record(transition.action.value, "referral", referral.id, user=actor)
+    if forward_to is not None:
+        _forward_copy(referral, forward_to, actor, now)
+    return referral
+
+
+# What each action records. Each returns the attribute changes, or fills `problems`.
+
+
+def _accept(referral, values, problems, now):
+    return {"status": Status.ACCEPTED, "accepted_at": now}
+
+
+def _reason(problems, values, label="Reason"):
+    return f.text(problems, "reason", values.get("reason"), label=label, required=True, min_len=3)
+
+
+def _decline(referral, values, problems, now):
+    suggested = None
+    if values.get("suggested_member_id") not in (None, ""):
+        number = f.integer(
+            problems, "suggested_member_id", values["suggested_member_id"], label="Suggested member"
+        )
+        suggested = db.session.get(Member, number) if number else None
+        if number and (suggested is None or suggested.network_id != referral.network_id):
+            problems["suggested_member_id"] = "Suggest a member of this network."
+    return {
+        "status": Status.DECLINED,
+        "declined_at": now,
+        "status_reason": _reason(problems, values),
+        "suggested_member_id": suggested.id if suggested else None,
+    }
+
+
+def _forward(referral, values, problems, now):
+    number = f.integer(problems, "receiver_id", values.get("receiver_id"), label="New receiver")
+    target = db.session.get(Member, number) if number else None
+    sender = db.session.get(Member, referral.sender_id)
+    if number:
+        if target is not None and target.id == referral.receiver_id:
+            problems["receiver_id"] = "Choose another member than the current receiver."
+        elif problem := _receiver_problem(target, sender):
+            problems["receiver_id"] = problem
+    reason = f.text(problems, "reason", values.get("reason"), label="Reason", required=False)
+    name = target.name if target else "another member"
+    return {
+        "status": Status.DECLINED,
+        "declined_at": now,
+        "status_reason": reason or f"Forwarded to {name}",
+        "_forward_to": target,
+    }
+
+
+def _forward_copy(original: Referral, target: Member, actor: User | None, now: datetime) -> None:
+    copy = Referral(
+        network_id=original.network_id,
+        sender_id=original.sender_id,
+        receiver_id=target.id,
+        client_id=original.client_id,
+        created_by_id=actor.id if actor else None,
+        forwarded_from_id=original.id,
+        kind=original.kind,
+        priority=original.priority,
+        status=Status.SENT,
+        reason=original.reason,
+        service=original.service,
+        notes=original.notes,
+        sent_at=now,
+    )
+    db.session.add(copy)
+    db.session.flush()
+    _log_event(
+        copy, "send", None, Status.SENT, actor, f"Forwarded from referral #{original.id}", now
+    )
+    tell_other_side(copy, "send", actor, {Party.SENDER})
+    record("create", "referral", copy.id, user=actor, detail=f"forwarded_from={original.id}")
+
+
+def _cancel(referral, values, problems, now):
+    return {
+        "status": Status.CANCELLED,
+        "cancelled_at": now,
+        "status_reason": _reason(problems, values),
+    }
+
+
+def _expire(referral, values, problems, now):
+    return {"status": Status.EXPIRED, "expired_at": now, "status_reason": "No answer in time"}
+
+
+def _network_tz(referral: Referral) -> str:
+    return db.session.get(Network, referral.network_id).timezone
+
+
+def _schedule(referral, values, problems, now):
+    tz = _network_tz(referral)
+    at = f.moment(
+        problems, "appointment_at", values.get("appointment_at"), label="Appointment", tz=tz
+    )
+    if at is not None and at < referral.accepted_at:
+        problems["appointment_at"] = "The appointment cannot be before the referral was accepted."
+    elif at is not None and at > now + timedelta(days=730):
+        problems["appointment_at"] = "The appointment must be within two years."
+    return {"status": Status.SCHEDULED, "scheduled_at": now, "appointment_at": at}
+
+
+def _record_visit(referral, values, problems, now):
+    network = db.session.get(Network, referral.network_id)
+    visit = f.day(problems, "visit_date", values.get("visit_date"), label="Visit date")
+    if visit is not None:
+        today = now.astimezone(ZoneInfo(network.timezone)).date()
+        sent_day = referral.sent_at.astimezone(ZoneInfo(network.timezone)).date()
+        if visit > today:
+            problems["visit_date"] = "The visit date cannot be in the future."
+        elif visit < sent_day:
+            problems["visit_date"] = "The visit cannot be before the referral was sent."
+    if visit is None or "visit_date" in problems:
+        return {}
+    changes = {"status": Status.VISITED, "visited_at": f.local_noon(visit, network.timezone)}
+    if referral.valid_until is None:  # validity starts at the first visit
+        changes["valid_until"] = f.add_months(visit, network.validity_months)
+    return changes
+
+
+def _no_show(referral, values, problems, now):
+    if values.get("cancel") in (True, "true", "1", "on", "yes"):
+        reason = f.text(problems, "reason", values.get("reason"), label="Reason", required=False)
+        return {
+            "status": Status.CANCELLED,
+            "cancelled_at": now,
+            "status_reason": reason or "The client did not come to the visit",
+        }
+    return {"status": Status.ACCEPTED, "appointment_at": None, "scheduled_at": None}
+
+
+def _close(referral, values, problems, now):
+    outcome = f.text(
+        problems,
+        "outcome",
+        values.get("outcome"),
+        label="Outcome",
+        required=True,
+        min_len=3,
+        max_len=5000,
+    )
+    value = values.get("value")
+    amount = None
+    if referral.kind == ReferralKind.CLINICAL:
+        if value not in (None, ""):
+            problems["value"] = (
+                "Clinical referrals never carry a monetary value (anti-kickback rules)."
+            )
+    else:
+        amount = f.money(problems, "value", value, label="Closed-business value")
+    return {"status": Status.CLOSED, "closed_at": now, "outcome": outcome, "business_value": amount}
+
+
+APPLY = {
+    Action.ACCEPT: _accept,
+    Action.DECLINE: _decline,
+    Action.FORWARD: _forward,
+    Action.CANCEL: _cancel,
+    Action.EXPIRE: _expire,
+    Action.SCHEDULE: _schedule,
+    Action.RECORD_VISIT: _record_visit,
+    Action.NO_SHOW: _no_show,
+    Action.CLOSE: _close,
+}
+assert set(APPLY) == set(TRANSITIONS), "every transition has what it records"

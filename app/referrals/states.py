@@ -1,0 +1,119 @@
+"""The referral state machine: one table that pages, API, CLI and jobs all go through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.models import Status
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    FORWARD = "forward"
+    CANCEL = "cancel"
+    EXPIRE = "expire"
+    SCHEDULE = "schedule"
+    RECORD_VISIT = "record-visit"
+    NO_SHOW = "no-show"
+    CLOSE = "close"
+
+
+class Party(StrEnum):
+    """How an actor stands to a referral."""
+
+    SENDER = "sender"
+    RECEIVER = "receiver"
+    COORDINATOR = "coordinator"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[Status]
+    target: Status
+    parties: frozenset[Party]
+    # Fields the action cannot do without (the service checks their values).
+    requires: tuple[str, ...]
+    label: str
+    # A second outcome chosen by the actor: no-show may cancel instead of allowing a new date.
+    alternative_target: Status | None = None
+
+
+def _t(action, sources, target, parties, requires=(), label="", alternative=None) -> Transition:
+    return Transition(
+        action, frozenset(sources), target, frozenset(parties), tuple(requires), label, alternative
+    )
+
+
+S, P = Status, Party
+
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in (
+        _t(Action.ACCEPT, [S.SENT], S.ACCEPTED, [P.RECEIVER], label="Accept"),
+        _t(Action.DECLINE, [S.SENT], S.DECLINED, [P.RECEIVER], ["reason"], "Decline"),
+        _t(
+            Action.FORWARD,
+            [S.SENT],
+            S.DECLINED,
+            [P.RECEIVER, P.COORDINATOR],
+            ["receiver_id"],
+            "Forward to another member",
+        ),
+        _t(
+            Action.CANCEL,
+            [S.SENT, S.ACCEPTED, S.SCHEDULED],
+            S.CANCELLED,
+            [P.SENDER, P.COORDINATOR],
+            ["reason"],
+            "Cancel",
+        ),
+        _t(Action.EXPIRE, [S.SENT], S.EXPIRED, [P.SYSTEM], label="Expire"),
+        _t(
+            Action.SCHEDULE,
+            [S.ACCEPTED],
+            S.SCHEDULED,
+            [P.RECEIVER],
+            ["appointment_at"],
+            "Schedule the visit",
+        ),
+        _t(
+            Action.RECORD_VISIT,
+            [S.ACCEPTED, S.SCHEDULED],
+            S.VISITED,
+            [P.RECEIVER],
+            ["visit_date"],
+            "Record the visit",
+        ),
+        _t(
+            Action.NO_SHOW,
+            [S.SCHEDULED],
+            S.ACCEPTED,
+            [P.RECEIVER],
+            label="Client did not come",
+            alternative=S.CANCELLED,
+        ),
+        _t(Action.CLOSE, [S.VISITED], S.CLOSED, [P.RECEIVER], ["outcome"], "Close with outcome"),
+    )
+}
+
+
+def transition_for(action: str) -> Transition | None:
+    try:
+        return TRANSITIONS[Action(action)]
+    except ValueError:
+        return None
+
+
+def allowed_actions(status: Status, parties: set[Party]) -> list[Transition]:
+    """What these parties may do to a referral in this status, in table order."""
+    return [t for t in TRANSITIONS.values() if status in t.sources and t.parties & parties]
+
+
+def reachable_statuses() -> set[Status]:
+    targets = {t.target for t in TRANSITIONS.values()}
+    targets |= {t.alternative_target for t in TRANSITIONS.values() if t.alternative_target}
+    return targets | {Status.SENT}
