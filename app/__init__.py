@@ -49,12 +49,28 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
+    from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
     from app.dashboard.views import bp as dashboard_bp
     from app.members.views import bp as members_bp
+    from app.notifications.views import bp as notifications_bp
+    from app.referrals.views import bp as referrals_bp
+    from app.tokens.views import bp as tokens_bp
     from app.users.views import bp as users_bp
 
-    for blueprint in (auth_bp, dashboard_bp, members_bp, users_bp):
+    blueprints = (
+        auth_bp,
+        dashboard_bp,
+        members_bp,
+        users_bp,
+        referrals_bp,
+        notifications_bp,
+        audit_bp,
+        tokens_bp,
+        api_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

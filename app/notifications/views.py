@@ -1,0 +1,5 @@
+"""In-app notifications: the list, marking read."""
+
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
