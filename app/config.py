@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -71,6 +72,10 @@ class Config:
         )
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         self.PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+        # Referral documents live outside static/ and are served only to those allowed.
+        self.DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR", str(INSTANCE_DIR / "documents"))
+        self.DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_MB", "10")) * 1024 * 1024
+        self.MAX_CONTENT_LENGTH = 6 * self.DOCUMENT_MAX_BYTES
 
 
 class TestConfig(Config):
@@ -85,3 +90,4 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.PASSWORD_HASH_FAST = True
         self.MAIL_SERVER = None
+        self.DOCUMENTS_DIR = str(Path(tempfile.mkdtemp(prefix="refnet-documents-")))

@@ -40,11 +40,22 @@ class Transition:
     label: str
     # A second outcome chosen by the actor: no-show may cancel instead of allowing a new date.
     alternative_target: Status | None = None
+    # Fields the action may take besides the required ones (a note is always allowed).
+    optional: tuple[str, ...] = ()
 
 
-def _t(action, sources, target, parties, requires=(), label="", alternative=None) -> Transition:
+def _t(
+    action, sources, target, parties, requires=(), label="", alternative=None, optional=()
+) -> Transition:
     return Transition(
-        action, frozenset(sources), target, frozenset(parties), tuple(requires), label, alternative
+        action,
+        frozenset(sources),
+        target,
+        frozenset(parties),
+        tuple(requires),
+        label,
+        alternative,
+        tuple(optional),
     )
 
 
@@ -54,7 +65,15 @@ TRANSITIONS: dict[Action, Transition] = {
     t.action: t
     for t in (
         _t(Action.ACCEPT, [S.SENT], S.ACCEPTED, [P.RECEIVER], label="Accept"),
-        _t(Action.DECLINE, [S.SENT], S.DECLINED, [P.RECEIVER], ["reason"], "Decline"),
+        _t(
+            Action.DECLINE,
+            [S.SENT],
+            S.DECLINED,
+            [P.RECEIVER],
+            ["reason"],
+            "Decline",
+            optional=["suggested_member_id"],
+        ),
         _t(
             Action.FORWARD,
             [S.SENT],
@@ -62,6 +81,7 @@ TRANSITIONS: dict[Action, Transition] = {
             [P.RECEIVER, P.COORDINATOR],
             ["receiver_id"],
             "Forward to another member",
+            optional=["reason"],
         ),
         _t(
             Action.CANCEL,
@@ -95,8 +115,17 @@ TRANSITIONS: dict[Action, Transition] = {
             [P.RECEIVER],
             label="Client did not come",
             alternative=S.CANCELLED,
+            optional=["cancel", "reason"],
         ),
-        _t(Action.CLOSE, [S.VISITED], S.CLOSED, [P.RECEIVER], ["outcome"], "Close with outcome"),
+        _t(
+            Action.CLOSE,
+            [S.VISITED],
+            S.CLOSED,
+            [P.RECEIVER],
+            ["outcome"],
+            "Close with outcome",
+            optional=["value"],
+        ),
     )
 }
 

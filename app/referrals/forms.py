@@ -1,0 +1,105 @@
+"""Forms of the referral pages. The service checks every value; forms carry CSRF and labels."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+
+from app.models import Priority, ReferralKind
+
+PRIORITY_CHOICES = [
+    SelectChoice(Priority.ROUTINE.value, "Routine"),
+    SelectChoice(Priority.URGENT.value, "Urgent"),
+    SelectChoice(Priority.ASAP.value, "As soon as possible"),
+    SelectChoice(Priority.STAT.value, "Immediately (stat)"),
+]
+
+
+class SendForm(FlaskForm):
+    sender_id = SelectField("Sent by", validate_choice=False)
+    receiver_id = SelectField(
+        "Send to",
+        validate_choice=False,
+        description="Only members accepting referrals can be chosen.",
+    )
+    kind = RadioField(
+        "Kind",
+        choices=[
+            SelectChoice(ReferralKind.CLINICAL.value, "Clinical (a patient)"),
+            SelectChoice(ReferralKind.PROFESSIONAL.value, "Professional (a client)"),
+        ],
+        validate_choice=False,
+    )
+    priority = SelectField("Priority", choices=PRIORITY_CHOICES, default="routine")
+    service = StringField(
+        "Requested service",
+        validators=[Length(max=200)],
+        description="What you ask the receiver to do, e.g. “Cardiology consult”.",
+    )
+    reason = TextAreaField(
+        "Reason for the referral",
+        validators=[Length(max=2000)],
+        description="What the receiver needs to know.",
+    )
+    notes = TextAreaField("Notes for the receiver", validators=[Optional(), Length(max=5000)])
+    client_id = SelectField("Client", validate_choice=False)
+    given_name = StringField("Given name", validators=[Length(max=100)])
+    family_name = StringField("Family name", validators=[Length(max=100)])
+    birth_date = StringField(
+        "Birth date", render_kw={"type": "date"}, description="Required for clinical referrals."
+    )
+    email = StringField("Client e-mail", validators=[Length(max=254)], render_kw={"type": "email"})
+    phone = StringField("Client phone", validators=[Length(max=40)], render_kw={"type": "tel"})
+    identifier = StringField(
+        "Your record number",
+        validators=[Length(max=64)],
+        description="Optional; never a national id.",
+    )
+    consent = BooleanField("The client consents to sharing this referral with the receiver")
+    documents = MultipleFileField(
+        "Documents", description="PDF, PNG or JPEG; up to 5 files of 10 MB each."
+    )
+    confirm_duplicate = BooleanField("Yes, send another referral for this client")
+
+    # Service field names → form fields.
+    FIELD_MAP = {
+        "client.given_name": "given_name",
+        "client.family_name": "family_name",
+        "client.birth_date": "birth_date",
+        "client.email": "email",
+        "client.phone": "phone",
+        "client.identifier": "identifier",
+        "client.consent": "consent",
+        "client": "client_id",
+    }
+
+
+class ActionForm(FlaskForm):
+    """One form for every action; the page shows the fields the action needs."""
+
+    version = HiddenField()
+    reason = TextAreaField("Reason", validators=[Length(max=2000)])
+    receiver_id = SelectField("New receiver", validate_choice=False)
+    suggested_member_id = SelectField("Suggest another member (optional)", validate_choice=False)
+    appointment_at = StringField("Appointment", render_kw={"type": "datetime-local"})
+    visit_date = StringField("Visit date", render_kw={"type": "date"})
+    outcome = TextAreaField(
+        "Outcome for the sender",
+        validators=[Length(max=5000)],
+        description="The sender reads this.",
+    )
+    value = StringField(
+        "Closed-business value (optional)", description="Professional referrals only, e.g. 1250.00."
+    )
+    note = TextAreaField("Note (optional)", validators=[Length(max=2000)])
+    cancel = BooleanField("Cancel the referral instead of allowing a new appointment")
