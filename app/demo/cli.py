@@ -9,7 +9,14 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.demo.loader import DemoDataError, DemoRequest, DemoSummary, database_has_network, load_demo
+from app.demo.loader import (
+    DemoDataError,
+    DemoRequest,
+    DemoSummary,
+    database_has_network,
+    load_demo,
+    refuse_duplicates,
+)
 from app.demo.logins import DEMO_PASSWORD
 from app.extensions import db
 
@@ -23,6 +30,7 @@ def run_demo_data(request: DemoRequest, console: Console) -> DemoSummary:
         TimeElapsedColumn(),
     )
     try:
+        refuse_duplicates()  # before the progress bar appears
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("Referrals", total=request.referrals)
             summary = load_demo(request, lambda n: progress.advance(task, n))

@@ -71,7 +71,8 @@ def database_has_network() -> bool:
     return db.session.scalar(select(Network.id).limit(1)) is not None
 
 
-def _refuse_duplicates() -> None:
+def refuse_duplicates() -> None:
+    """DemoDataError when a demo network or login exists: the demo is never loaded twice."""
     taken = db.session.scalars(select(Network.name).where(Network.name.in_(DEMO_NETWORK_NAMES)))
     names = sorted(taken)
     if names:
@@ -91,7 +92,7 @@ def load_demo(
     """Write the demo networks, members, users, clients and referrals; does not commit."""
     if request.members < MIN_MEMBERS:
         raise DemoDataError(f"The demo needs at least {MIN_MEMBERS} members.")
-    _refuse_duplicates()
+    refuse_duplicates()
     rng = random.Random(request.seed)
     anchor = anchor_datetime(request.anchor)
     summary = DemoSummary(networks=list(DEMO_NETWORK_NAMES))
