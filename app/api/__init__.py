@@ -2,4 +2,15 @@
 
 from flask import Blueprint
 
+from app.extensions import csrf
+
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Form CSRF tokens do not apply to JSON; app.api.auth explains what protects sessions instead.
+csrf.exempt(bp)
+
+from app.api import members, openapi, referrals  # noqa: E402, F401 - routes register on bp
+from app.api.auth import authenticate  # noqa: E402
+from app.api.errors import init_error_handlers  # noqa: E402
+
+bp.before_request(authenticate)
+init_error_handlers(bp)
