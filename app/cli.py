@@ -10,8 +10,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Role, User
-from app.users.service import UserError, create_user
+from app.models import ApiToken, Role, User
+from app.tokens.service import TokenError, create_token, revoke_token, tokens_of
+from app.users.service import UserError, create_user, find_by_email
 
 users_cli = AppGroup("users", help="Create and list user accounts.")
 
@@ -75,8 +76,57 @@ def list_users_command(fmt):
         click.echo(f"{user.email:40} {user.role.value:13} members {members}{state}")
 
 
+tokens_cli = AppGroup("tokens", help="Create, list and revoke personal API tokens.")
+
+
+def _user_by_email(email: str) -> User:
+    user = find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with the e-mail {email}.")
+    return user
+
+
+@tokens_cli.command("create")
+@click.option("--user", "email", required=True, help="E-mail of the user the token acts as.")
+@click.option("--name", default="command line", show_default=True, help="What will use it.")
+def create_token_command(email, name):
+    """Create a token; it is printed alone on the last line, and only this once."""
+    user = _user_by_email(email)
+    try:
+        token, secret = create_token(user, name)
+    except TokenError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created token {token.id} “{token.name}” for {user.email}. Keep it secret:")
+    click.echo(secret)
+
+
+@tokens_cli.command("list")
+@click.option("--user", "email", required=True, help="E-mail of the user.")
+def list_tokens_command(email):
+    """List a user's tokens (never the secrets)."""
+    for token in tokens_of(_user_by_email(email)):
+        state = "active" if token.active else f"revoked {token.revoked_at:%Y-%m-%d}"
+        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        click.echo(f"{token.id:6} {token.prefix}…  {token.name:30} used {used:16} {state}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id):
+    """Revoke a token by its id (see `flask tokens list`)."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"No token with id {token_id}.")
+    revoke_token(token)
+    db.session.commit()
+    click.echo(f"Revoked token {token.id} “{token.name}” of {token.user.email}.")
+
+
 def init_cli(app: Flask) -> None:
     from app.demo.cli import demo_data_command
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_data_command)
