@@ -90,7 +90,9 @@ def test_whole_journey_through_the_api(client, net, db):
     assert sent["client"]["birth_date"] == "1980-05-17"
     assert sent["allowed_actions"] == ["cancel"]
 
-    seen = client.get(f"{API}/referrals/{sent['id']}", headers=net["b"]).get_json()
+    read = client.get(f"{API}/referrals/{sent['id']}", headers=net["b"])
+    assert read.headers["Cache-Control"] == "no-store" and "Set-Cookie" not in read.headers
+    seen = read.get_json()
     assert seen["allowed_actions"] == ["accept", "decline", "forward"]
     referral = act(client, net["b"], seen, "accept").get_json()
     assert (referral["status"], referral["version"]) == ("accepted", 2)

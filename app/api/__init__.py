@@ -1,12 +1,20 @@
 """JSON API v1: the same services as the pages, with session or bearer-token access."""
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from app.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Form CSRF tokens do not apply to JSON; app.api.auth explains what protects sessions instead.
 csrf.exempt(bp)
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # Referrals carry client data: never keep them in a shared cache.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
 
 from app.api import members, openapi, referrals  # noqa: E402, F401 - routes register on bp
 from app.api.auth import authenticate  # noqa: E402
