@@ -101,7 +101,7 @@ def send():
         ),
     )
     db.session.commit()
-    location = url_for("api.get_referral", referral_id=referral.id)
+    location = url_for("api.get_referral", referral_id=referral.id, _external=True)
     return _committed(referral_as_json(referral, user)), 201, {"Location": location}
 
 
