@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import select, text
 
 from app.demo.catalogue import DEMO_NETWORK_NAMES
+from app.demo.loader import DemoRequest, load_demo
 from app.demo.logins import DEMO_EMAILS, DEMO_PASSWORD
+from app.demo.referrals import ReferralGenerator
 from app.models import (
     Client,
     Member,
@@ -265,3 +267,62 @@ def test_if_empty_skips_and_a_second_load_is_refused(app, db):
     db.session.rollback()
     assert db.session.scalar(select(Referral.id).order_by(Referral.id.desc()).limit(1)) == count
     assert len(db.session.scalars(select(Network)).all()) == 2
+
+
+def test_new_rows_get_fresh_ids_after_a_load(small_demo, db):
+    """The generator writes explicit ids; the id sequences must have moved past them."""
+    network = db.session.scalars(select(Network).order_by(Network.id)).first()
+    highest = db.session.scalar(select(Client.id).order_by(Client.id.desc()).limit(1))
+    client = Client(network_id=network.id, given_name="Ada", family_name="Byron")
+    db.session.add(client)
+    db.session.flush()
+    assert client.id > highest
+    db.session.rollback()
+
+
+def _schema_objects(db) -> set[tuple[str, ...]]:
+    indexes = db.session.execute(
+        text("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+    )
+    constraints = db.session.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+        )
+    )
+    return {tuple(row) for row in indexes} | {tuple(row) for row in constraints}
+
+
+def _skip_unless_postgres(db) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("COPY and setting indexes aside are PostgreSQL only")
+
+
+@pytest.mark.postgres
+def test_bulk_load_restores_every_index_and_foreign_key(app, db):
+    _skip_unless_postgres(db)
+    before = _schema_objects(db)
+    request = DemoRequest(members=12, referrals=150, anchor=ANCHOR, set_indexes_aside=True)
+    summary = load_demo(request)
+    db.session.commit()
+    assert summary.referrals == 150 and summary.events > 150
+    assert _schema_objects(db) == before
+
+
+@pytest.mark.postgres
+def test_a_failed_bulk_load_leaves_schema_and_data_as_they_were(app, db, monkeypatch):
+    _skip_unless_postgres(db)
+    before = _schema_objects(db)
+
+    def broken_batches(self, count, batch_size):
+        yield from original(self, min(count, 10), batch_size)
+        raise RuntimeError("generator failed")
+
+    original = ReferralGenerator.batches
+    monkeypatch.setattr(ReferralGenerator, "batches", broken_batches)
+    request = DemoRequest(members=12, referrals=150, anchor=ANCHOR, set_indexes_aside=True)
+    with pytest.raises(RuntimeError, match="generator failed"):
+        load_demo(request)
+    db.session.rollback()
+    assert _schema_objects(db) == before
+    assert db.session.scalar(select(Network.id).limit(1)) is None
