@@ -13,7 +13,14 @@ _strong = PasswordHasher()  # argon2-cffi's RFC 9106 low-memory profile, Argon2i
 _fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 # Verified against when the e-mail is unknown, so a miss costs as long as a hit.
-_DUMMY_HASH = _strong.hash("refnet-dummy-password")
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    hasher = _hasher()
+    if id(hasher) not in _DUMMY_HASHES:
+        _DUMMY_HASHES[id(hasher)] = hasher.hash("refnet-dummy-password")
+    return _DUMMY_HASHES[id(hasher)]
 
 
 def _hasher() -> PasswordHasher:
@@ -26,7 +33,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _strong.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _strong.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 
