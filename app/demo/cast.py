@@ -23,7 +23,6 @@ from app.demo.catalogue.people import (
 DEACTIVATED_SHARE = 0.03
 NOT_ACCEPTING_SHARE = 0.1
 WITH_USER_SHARE = 0.85
-# Showcase members (one of each of the first profiles) are always active and accepting.
 MEMBER_COLUMNS = (
     "id", "network_id", "name", "kind", "organization", "address", "city", "postcode", "email",
     "phone", "bio", "accepting", "capacity", "active", "created_at", "deactivated_at",
@@ -101,6 +100,7 @@ class CastBuilder:
         rng = self.rng
         profiles = catalogue.profiles
         share_cum = list(accumulate(p.share for p in profiles))
+        # Showcase members, one of each profile, are always active and accepting.
         showcase = min(count, len(profiles))
         members = []
         for index in range(count):

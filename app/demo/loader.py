@@ -141,7 +141,7 @@ def load_demo(
         writer.write("specialty", SPECIALTY_COLUMNS, specialties)
     writer.sync_ids(["member"])
 
-    summary.logins = create_demo_logins(casts[0], casts[1], anchor)
+    summary.logins = create_demo_logins(casts, anchor)
     db.session.flush()
     users, links = user_rows(casts, writer.next_id("user_account"))
     summary.users = writer.write("user_account", USER_COLUMNS, users) + len(summary.logins)

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.demo.cast import CastMember, NetworkCast
+from app.demo.cast import NetworkCast
 from app.models import Role
 from app.users.service import create_user
 
 DEMO_PASSWORD = "refnet-demo-2026"  # noqa: S105 - published in the README on purpose
-DEMO_EMAILS = (
-    "admin@refnet.example",
-    "coordinator@refnet.example",
-    "coordinator.harbour@refnet.example",
-    "gp@refnet.example",
-    "cardiology@refnet.example",
-    "lawyer@refnet.example",
+# (e-mail, name, role, index of the network it coordinates or None)
+STAFF_LOGINS = (
+    ("admin@refnet.example", "Morgan Ellis", Role.ADMIN, None),
+    ("coordinator@refnet.example", "Hannah Osei", Role.COORDINATOR, 0),
+    ("coordinator.harbour@refnet.example", "Callum Brennan", Role.COORDINATOR, 1),
 )
+# (e-mail, index of the network, index of the showcase member it acts for)
+PRACTITIONER_LOGINS = (
+    ("gp@refnet.example", 0, 0),
+    ("cardiology@refnet.example", 0, 1),
+    ("lawyer@refnet.example", 1, 0),
+)
+DEMO_EMAILS = tuple(login[0] for login in (*STAFF_LOGINS, *PRACTITIONER_LOGINS))
 
 
 @dataclass(frozen=True)
@@ -27,55 +33,44 @@ class DemoLogin:
     who: str  # what the login stands for, shown next to it
 
 
-def create_demo_logins(
-    clinical: NetworkCast, professional: NetworkCast, anchor: datetime
-) -> list[DemoLogin]:
-    """Create the demo users through the users service; links showcase members to theirs."""
-    created = anchor - timedelta(days=430)
-    logins: list[DemoLogin] = []
-
-    def add(
-        email: str,
-        name: str,
-        role: Role,
-        who: str,
-        member: CastMember | None = None,
-        network_id: int | None = None,
-    ) -> None:
-        user = create_user(
-            email=email,
-            name=name,
-            role=role,
-            password=DEMO_PASSWORD,
-            member_ids=[member.id] if member else [],
-            network_ids=[network_id] if network_id else [],
+def create_demo_logins(casts: list[NetworkCast], anchor: datetime) -> list[DemoLogin]:
+    """Create the demo users through the users service; link showcase members to theirs."""
+    logins = []
+    for email, name, role, network in STAFF_LOGINS:
+        networks = [] if network is None else [casts[network].network_id]
+        _create(email, name, role, networks=networks, anchor=anchor)
+        who = (
+            "administrator"
+            if network is None
+            else f"coordinator of {casts[network].catalogue.name}"
         )
-        user.created_at = created
-        if member is not None:
-            member.user_id = user.id
         logins.append(DemoLogin(email, role.value, who))
-
-    riverside, harbour = clinical.catalogue.name, professional.catalogue.name
-    add(DEMO_EMAILS[0], "Morgan Ellis", Role.ADMIN, "administrator of every network")
-    add(
-        DEMO_EMAILS[1],
-        "Hannah Osei",
-        Role.COORDINATOR,
-        f"coordinator of {riverside}",
-        network_id=clinical.network_id,
-    )
-    add(
-        DEMO_EMAILS[2],
-        "Callum Brennan",
-        Role.COORDINATOR,
-        f"coordinator of {harbour}",
-        network_id=professional.network_id,
-    )
-    for email, member, network in (
-        (DEMO_EMAILS[3], clinical.members[0], riverside),
-        (DEMO_EMAILS[4], clinical.members[1], riverside),
-        (DEMO_EMAILS[5], professional.members[0], harbour),
-    ):
-        who = f"{member.name}, {member.profile.specialty.lower()} ({network})"
-        add(email, member.name, Role.PRACTITIONER, who, member=member)
+    for email, network, index in PRACTITIONER_LOGINS:
+        member = casts[network].members[index]
+        member.user_id = _create(
+            email, member.name, Role.PRACTITIONER, members=[member.id], anchor=anchor
+        )
+        who = f"{member.name}, {member.profile.specialty.lower()} ({casts[network].catalogue.name})"
+        logins.append(DemoLogin(email, Role.PRACTITIONER.value, who))
     return logins
+
+
+def _create(
+    email: str,
+    name: str,
+    role: Role,
+    *,
+    anchor: datetime,
+    members: Sequence[int] = (),
+    networks: Sequence[int] = (),
+) -> int:
+    user = create_user(
+        email=email,
+        name=name,
+        role=role,
+        password=DEMO_PASSWORD,
+        member_ids=list(members),
+        network_ids=list(networks),
+    )
+    user.created_at = anchor - timedelta(days=430)  # reproducible, like every generated time
+    return user.id

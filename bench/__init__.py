@@ -1,0 +1,1 @@
+"""Benchmarks and the large-dataset generator (not part of `make test`)."""
