@@ -132,7 +132,7 @@ def test_stale_form_is_told_it_changed(pair, make, login, db):
         f"/referrals/{referral.id}/actions/decline", data={"version": 1, "reason": "Full"}
     )
     assert stale.status_code == 409
-    assert "changed by someone else" in stale.get_data(as_text=True)
+    assert "has changed since you loaded it" in stale.get_data(as_text=True)
     db.session.refresh(referral)
     assert referral.status == Status.ACCEPTED
 

@@ -67,6 +67,8 @@ class Referral(Base):
         Index("ix_referral_network_id_status_sent_at", "network_id", "status", "sent_at"),
         # Reciprocity reports aggregate pairs over a period.
         Index("ix_referral_network_id_sent_at", "network_id", "sent_at"),
+        # An admin's list of every referral, newest first, paged on (sent_at, id).
+        Index("ix_referral_sent_at_id", "sent_at", "id"),
         Index("ix_referral_client_id_receiver_id", "client_id", "receiver_id"),
     )
 

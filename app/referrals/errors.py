@@ -26,8 +26,7 @@ class StaleReferral(ReferralError):
 
     def __init__(self, message: str = "", fields: dict[str, str] | None = None) -> None:
         super().__init__(
-            message
-            or "This referral was changed by someone else meanwhile. Reload it and try again.",
+            message or "This referral has changed since you loaded it. Reload it and try again.",
             fields,
         )
 

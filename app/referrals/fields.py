@@ -31,7 +31,7 @@ def text(
         problems[name] = f"{label} must be text."
         return None
     value = value.strip()
-    if "\x00" in value:
+    if "\x00" in value or not _encodable(value):
         problems[name] = f"{label} contains characters that are not allowed."
         return None
     if len(value) < min_len:
@@ -41,16 +41,26 @@ def text(
     return value
 
 
+def _encodable(value: str) -> bool:
+    """False for lone surrogates, which no database can store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def integer(problems: FieldProblems, name: str, value, *, label: str) -> int | None:
     if value is None or value == "":
         problems[name] = f"{label} is required."
         return None
-    if isinstance(value, bool):
+    # Whole numbers only: 2.9 is not member 2, and True is not member 1.
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         problems[name] = f"{label} must be a whole number."
         return None
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         problems[name] = f"{label} must be a whole number."
         return None
     if not 0 < number < 2**31:
@@ -69,8 +79,11 @@ def moment(problems: FieldProblems, name: str, value, *, label: str, tz: str) ->
         except ValueError:
             problems[name] = f"{label} must be a date and time like 2026-05-04T09:30."
             return None
-    else:
+    elif value is None or value == "":
         problems[name] = f"{label} is required."
+        return None
+    else:
+        problems[name] = f"{label} must be a date and time like 2026-05-04T09:30."
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(tz))
@@ -95,7 +108,10 @@ def day(problems: FieldProblems, name: str, value, *, label: str) -> date | None
             problems[name] = f"{label} is out of range."
             return None
         return parsed
-    problems[name] = f"{label} is required."
+    if value is None or (isinstance(value, str) and not value.strip()):
+        problems[name] = f"{label} is required."
+    else:
+        problems[name] = f"{label} must be a date like 2026-05-04."
     return None
 
 
