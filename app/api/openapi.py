@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.api import bp
-from app.api.listing import DEFAULT_LIMIT, MAX_LIMIT
 from app.api.openapi_schemas import MAX_ID, SCHEMAS, USER_ACTIONS, ref
 from app.models import Priority, Status
+from app.referrals.listing import DEFAULT_LIMIT, MAX_LIMIT
 
 ERRORS = {
     "400": "Malformed: the body is not JSON, or not a JSON object.",

@@ -18,7 +18,6 @@ from app.api.body import (
     typed_fields,
 )
 from app.api.errors import ApiError
-from app.api.listing import carried_args, encode_cursor, parse_filter, referrals_query
 from app.api.serialize import referral_as_json, referral_summary
 from app.audit.service import record
 from app.extensions import db
@@ -26,6 +25,7 @@ from app.mail.outbox import deliver_pending
 from app.models import Role
 from app.referrals.access import referral_for
 from app.referrals.clients import ClientInput
+from app.referrals.listing import carried_args, page_of, parse_filter
 from app.referrals.service import NewReferral, perform, send_referral
 from app.referrals.states import transition_for
 
@@ -109,16 +109,13 @@ def send():
 def list_referrals():
     user = api_user()
     flt = parse_filter(user, request.args)
-    rows = list(db.session.scalars(referrals_query(user, flt)))
+    rows, cursor = page_of(user, flt)
     following = None
-    if len(rows) > flt.limit:
+    if cursor is not None:
         following = url_for(
-            "api.list_referrals",
-            **carried_args(request.args),
-            cursor=encode_cursor(rows[flt.limit - 1]),
-            _external=True,
+            "api.list_referrals", **carried_args(request.args), cursor=cursor, _external=True
         )
-    return {"items": [referral_summary(r) for r in rows[: flt.limit]], "next": following}
+    return {"items": [referral_summary(r) for r in rows], "next": following}
 
 
 @bp.get(f"/referrals/{REFERRAL_ID}")

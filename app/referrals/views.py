@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from app.audit.service import record
@@ -18,7 +19,12 @@ from app.referrals.blueprint import bp
 from app.referrals.documents import document_path
 from app.referrals.errors import ReferralError, ReferralNotFound, StaleReferral
 from app.referrals.forms import ActionForm
-from app.referrals.queries import page_of, parse_filter, status_counts_for
+from app.referrals.listing import (
+    FILTER_PARAMS,
+    page_of,
+    parse_filter,
+    status_counts,
+)
 from app.referrals.service import perform
 from app.referrals.states import Transition, allowed_actions, transition_for
 
@@ -44,20 +50,28 @@ def _referral_or_404(referral_id: int) -> Referral:
 @bp.route("/")
 @login_required
 def index():
-    flt = parse_filter(current_user, request.args)
-    if flt.problems:
-        flash(" ".join(flt.problems.values()), "error")
-    items, following = page_of(current_user, flt, limit=current_app.config["PAGE_SIZE"])
+    status = 200
+    try:
+        flt = parse_filter(current_user, request.args, current_app.config["PAGE_SIZE"])
+    except ReferralError as exc:
+        flash(" ".join(exc.fields.values()) or exc.message, "error")
+        flt = parse_filter(current_user, MultiDict(), current_app.config["PAGE_SIZE"])
+        status = 400
+    items, following = page_of(current_user, flt)
     members = current_user.members if current_user.role == Role.PRACTITIONER else []
+    args = {k: v for k, v in request.args.items() if k in FILTER_PARAMS} if status == 200 else {}
     return render_template(
         "referrals/index.html",
         flt=flt,
         items=items,
         following=following,
-        counts=status_counts_for(current_user, flt),
+        counts=status_counts(current_user, flt),
         members=members,
-        args=request.args.to_dict(),
-    ), (400 if flt.problems else 200)
+        args=args,
+        paged=flt.after is not None,
+        status_filter=flt.statuses[0] if len(flt.statuses) == 1 else None,
+        priority_filter=flt.priorities[0].value if len(flt.priorities) == 1 else "",
+    ), status
 
 
 def _member_choices(referral: Referral, exclude: set[int]) -> list[SelectChoice]:

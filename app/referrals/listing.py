@@ -1,4 +1,4 @@
-"""The referral list of the API: filters read strictly, keyset pages on (sent_at, id).
+"""Referral lists (pages and API alike): filters read strictly, keyset pages on (sent_at, id).
 
 Keyset pages stay as fast on the thousandth page as on the first and never skip or repeat
 a referral when new ones arrive meanwhile. Each filter maps onto an index of `referral`:
@@ -10,22 +10,24 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, func, or_, select
 from werkzeug.datastructures import MultiDict
 
-from app.api.errors import invalid
+from app.dashboard.service import StatusCounts
+from app.extensions import db
 from app.models import Priority, Referral, Role, Status, User
 from app.referrals.access import visible_referrals
+from app.referrals.errors import InvalidReferral
 
 BOXES = ("inbox", "outbox", "all")
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 MAX_ID = 2**31 - 1
 # The query parameters a `next` link carries over (never arbitrary names into url_for).
-FILTER_PARAMS = ("box", "status", "priority", "member_id", "sent_from", "sent_to", "limit")
+FILTER_PARAMS = ("box", "status", "priority", "member_id", "sent_from", "sent_to", "limit", "sort")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class ReferralFilter:
     sent_before: datetime | None  # exclusive
     limit: int
     after: tuple[datetime, int] | None
+    newest_first: bool = True
 
 
 def encode_cursor(referral: Referral) -> str:
@@ -112,7 +115,7 @@ def _moment(args: MultiDict, name: str, end_of_day: bool, problems: dict) -> dat
     return parsed.astimezone(UTC) + (timedelta(microseconds=1) if end_of_day else timedelta())
 
 
-def parse_filter(user: User, args: MultiDict) -> ReferralFilter:
+def parse_filter(user: User, args: MultiDict, default_limit: int = DEFAULT_LIMIT) -> ReferralFilter:
     """Read the query string; anything unknown or out of range is a 422 naming the field."""
     problems: dict[str, str] = {}
     practitioner = user.role == Role.PRACTITIONER
@@ -125,6 +128,9 @@ def parse_filter(user: User, args: MultiDict) -> ReferralFilter:
     if member_id is not None and box in ("inbox", "outbox") and member_id not in user.member_ids:
         problems["member_id"] = "You do not act for this member."
     limit = _integer(args, "limit", 1, MAX_LIMIT, problems)
+    sort = args.get("sort") or "newest"
+    if sort not in ("newest", "oldest"):
+        problems["sort"] = "sort must be newest or oldest."
     after = None
     if args.get("cursor"):
         after = decode_cursor(args["cursor"])
@@ -137,11 +143,12 @@ def parse_filter(user: User, args: MultiDict) -> ReferralFilter:
         member_id=member_id,
         sent_from=_moment(args, "sent_from", False, problems),
         sent_before=_moment(args, "sent_to", True, problems),
-        limit=limit or DEFAULT_LIMIT,
+        limit=limit or default_limit,
         after=after,
+        newest_first=sort != "oldest",
     )
     if problems:
-        raise invalid(problems, "The list could not be filtered. Check the parameters.")
+        raise InvalidReferral("The list could not be filtered. Check the parameters.", problems)
     return flt
 
 
@@ -150,8 +157,7 @@ def _in(column, values: Iterable) -> object:
     return column == values[0] if len(values) == 1 else column.in_(values)
 
 
-def referrals_query(user: User, flt: ReferralFilter) -> Select:
-    """One page (limit + 1 rows, to know whether another follows), newest first."""
+def _filtered(user: User, flt: ReferralFilter) -> Select:
     query = visible_referrals(user)
     mine = [flt.member_id] if flt.member_id is not None else user.member_ids
     if flt.box == "inbox":
@@ -170,12 +176,42 @@ def referrals_query(user: User, flt: ReferralFilter) -> Select:
         query = query.where(Referral.sent_at >= flt.sent_from)
     if flt.sent_before is not None:
         query = query.where(Referral.sent_at < flt.sent_before)
+    return query
+
+
+def referrals_query(user: User, flt: ReferralFilter) -> Select:
+    """One page (limit + 1 rows, to know whether another follows)."""
+    query = _filtered(user, flt)
     if flt.after is not None:
         sent_at, ident = flt.after
-        query = query.where(
-            or_(Referral.sent_at < sent_at, and_(Referral.sent_at == sent_at, Referral.id < ident))
-        )
-    return query.order_by(Referral.sent_at.desc(), Referral.id.desc()).limit(flt.limit + 1)
+        if flt.newest_first:
+            after = or_(
+                Referral.sent_at < sent_at, and_(Referral.sent_at == sent_at, Referral.id < ident)
+            )
+        else:
+            after = or_(
+                Referral.sent_at > sent_at, and_(Referral.sent_at == sent_at, Referral.id > ident)
+            )
+        query = query.where(after)
+    if flt.newest_first:
+        query = query.order_by(Referral.sent_at.desc(), Referral.id.desc())
+    else:
+        query = query.order_by(Referral.sent_at.asc(), Referral.id.asc())
+    return query.limit(flt.limit + 1)
+
+
+def page_of(user: User, flt: ReferralFilter) -> tuple[list[Referral], str | None]:
+    """The referrals of one page and the cursor of the next (None on the last page)."""
+    rows = list(db.session.scalars(referrals_query(user, flt)))
+    following = encode_cursor(rows[flt.limit - 1]) if len(rows) > flt.limit else None
+    return rows[: flt.limit], following
+
+
+def status_counts(user: User, flt: ReferralFilter) -> StatusCounts:
+    """Counts per status of the list without its status filter (for the page's tabs)."""
+    inner = _filtered(user, replace(flt, statuses=())).subquery()
+    rows = db.session.execute(select(inner.c.status, func.count()).group_by(inner.c.status))
+    return StatusCounts({Status(s): n for s, n in rows})
 
 
 def carried_args(args: MultiDict) -> dict[str, list[str]]:
