@@ -213,3 +213,19 @@ def test_audit_page_for_admins_only(pair, make, login, db):
         as_text=True
     )
     assert pair["gp_user"].email in html and f"referral #{referral.id}" in html
+
+
+def test_other_side_is_emailed_after_commit_without_clinical_details(
+    pair, make, login, smtp_server
+):
+    referral = make.referral(pair["gp"], pair["cardio"], reason="Suspected arrhythmia")
+    cardio = login(pair["cardio_user"])
+    assert (
+        cardio.post(f"/referrals/{referral.id}/actions/accept", data={"version": 1}).status_code
+        == 302
+    )
+    assert [m["To"] for m in smtp_server] == [pair["gp_user"].email]
+    body = smtp_server[0].get_payload(decode=True).decode()
+    assert f"/referrals/{referral.id}" in body
+    for secret in ("Lovelace", "1980", "arrhythmia"):
+        assert secret not in body and secret not in smtp_server[0]["Subject"]
