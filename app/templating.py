@@ -27,9 +27,12 @@ def format_datetime(value: datetime | None, tz: str = "UTC") -> str:
     return value.astimezone(ZoneInfo(tz)).strftime("%d %b %Y, %H:%M")
 
 
-def format_date(value: date | datetime | None) -> str:
+def format_date(value: date | datetime | None, tz: str = "UTC") -> str:
+    """A day; a moment is first put in the network's timezone, so it keeps its local day."""
     if value is None:
         return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(tz))
     return value.strftime("%d %b %Y")
 
 

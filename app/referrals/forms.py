@@ -52,7 +52,7 @@ class SendForm(FlaskForm):
         description="What the receiver needs to know.",
     )
     notes = TextAreaField("Notes for the receiver", validators=[Optional(), Length(max=5000)])
-    client_id = SelectField("Client", validate_choice=False)
+    client_id = SelectField("Existing or new client", validate_choice=False)
     given_name = StringField("Given name", validators=[Length(max=100)])
     family_name = StringField("Family name", validators=[Length(max=100)])
     birth_date = StringField(

@@ -89,7 +89,7 @@ TRANSITIONS: dict[Action, Transition] = {
             S.CANCELLED,
             [P.SENDER, P.COORDINATOR],
             ["reason"],
-            "Cancel",
+            "Cancel the referral",
         ),
         _t(Action.EXPIRE, [S.SENT], S.EXPIRED, [P.SYSTEM], label="Expire"),
         _t(

@@ -97,7 +97,7 @@ def test_referral_from_send_to_outcome(page: Page, make):
     page.get_by_label("Requested service").fill("Cardiology consult")
     page.get_by_label("Reason for the referral").fill("Chest pain on exertion for two weeks.")
     page.get_by_label("Priority").select_option(label="Urgent")
-    expect(page.get_by_label("Client", exact=True)).to_have_value("")  # a new client
+    expect(page.get_by_label("Existing or new client", exact=True)).to_have_value("")  # a new client
     page.get_by_label("Given name").fill("Grace")
     page.get_by_label("Family name").fill("Hopper")
     page.get_by_label("Birth date").fill("1956-12-09")
@@ -118,7 +118,9 @@ def test_referral_from_send_to_outcome(page: Page, make):
     documents = page.get_by_role("region", name="Request").get_by_role("listitem")
     expect(documents).to_have_text([f"ecg-letter.pdf {len(PDF)} bytes"])
     actions = page.get_by_role("region", name="What you can do now")
-    expect(actions.get_by_text("Cancel", exact=True).first).to_be_visible()  # the sender may
+    expect(
+        actions.get_by_text("Cancel the referral", exact=True).first
+    ).to_be_visible()  # the sender may
     expect(actions.get_by_role("button", name="Accept")).to_have_count(0)  # only the receiver
     screenshot(page, "journey-1-sent")
     sign_out(page)

@@ -62,8 +62,10 @@ def test_wrong_password_says_nothing_about_the_account(page: Page, make):
     wrong_password = page.locator("main").inner_text()
     screenshot(page, "sign-in-wrong-password")
 
-    sign_in(page, "nobody@example.org", "not the password")
-
+    # The previous page shows the same alert: wait for the new answer before reading it.
+    with page.expect_response(lambda r: r.request.method == "POST" and "/login" in r.url):
+        sign_in(page, "nobody@example.org", "not the password")
+    page.wait_for_load_state()
     expect(page.get_by_role("alert")).to_have_text(BAD_CREDENTIALS)
     assert page.locator("main").inner_text() == wrong_password  # same page either way
 
