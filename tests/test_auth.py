@@ -9,6 +9,7 @@ import time_machine
 from app import create_app
 from app.auth.service import BAD_CREDENTIALS
 from app.config import TestConfig
+from app.extensions import db as _db
 from app.models import AuditLog, Role
 from tests.conftest import PASSWORD, csrf_token_from
 
@@ -149,15 +150,19 @@ def test_csrf_is_enforced_on_forms(make, database_url, db):
     user = make.practitioner()
     client = app.test_client()
     with app.app_context():
-        refused = _sign_in(client, user.email)
-        assert refused.status_code == 400
-        token = csrf_token_from(client.get("/login").get_data(as_text=True))
-        accepted = client.post(
-            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
-        )
-        assert accepted.status_code == 302
-        # Signing out without the token is refused too.
-        assert client.post("/logout").status_code == 400
+        try:
+            refused = _sign_in(client, user.email)
+            assert refused.status_code == 400
+            token = csrf_token_from(client.get("/login").get_data(as_text=True))
+            accepted = client.post(
+                "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+            )
+            assert accepted.status_code == 302
+            # Signing out without the token is refused too.
+            assert client.post("/logout").status_code == 400
+        finally:
+            _db.session.remove()
+            _db.engine.dispose()  # its pooled connections must not outlive the test
 
 
 def test_anonymous_is_sent_to_sign_in(client, db):

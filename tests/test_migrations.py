@@ -42,16 +42,22 @@ def empty_database(request, tmp_path):
 def test_upgrade_matches_models_then_downgrades(empty_database):
     app = create_app(TestConfig(empty_database))
     with app.app_context():
-        upgrade()
-        with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            differences = compare_metadata(context, db.metadata)
-            tables = set(inspect(conn).get_table_names())
-        assert differences == [], f"migrations and models differ: {differences}"
-        assert {t.name for t in db.metadata.sorted_tables} <= tables
+        try:
+            _upgrade_compare_downgrade()
+        finally:
+            db.engine.dispose()
 
-        downgrade(revision="base")
-        with db.engine.connect() as conn:
-            left = set(inspect(conn).get_table_names()) - {"alembic_version"}
-        assert left == set()
-        db.engine.dispose()
+
+def _upgrade_compare_downgrade():
+    upgrade()
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+        tables = set(inspect(conn).get_table_names())
+    assert differences == [], f"migrations and models differ: {differences}"
+    assert {t.name for t in db.metadata.sorted_tables} <= tables
+
+    downgrade(revision="base")
+    with db.engine.connect() as conn:
+        left = set(inspect(conn).get_table_names()) - {"alembic_version"}
+    assert left == set()
