@@ -97,7 +97,9 @@ def test_referral_from_send_to_outcome(page: Page, make):
     page.get_by_label("Requested service").fill("Cardiology consult")
     page.get_by_label("Reason for the referral").fill("Chest pain on exertion for two weeks.")
     page.get_by_label("Priority").select_option(label="Urgent")
-    expect(page.get_by_label("Existing or new client", exact=True)).to_have_value("")  # a new client
+    expect(page.get_by_label("Existing or new client", exact=True)).to_have_value(
+        ""
+    )  # a new client
     page.get_by_label("Given name").fill("Grace")
     page.get_by_label("Family name").fill("Hopper")
     page.get_by_label("Birth date").fill("1956-12-09")
