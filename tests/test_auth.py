@@ -147,15 +147,17 @@ def test_pages_send_security_headers(client):
 
 def test_csrf_is_enforced_on_forms(make, database_url, db):
     app = create_app(TestConfig(database_url))  # CSRF on, as in production
-    user = make.practitioner()
+    # Read it here: inside the other app's context the test's session would borrow a
+    # connection from that app's engine (Flask-SQLAlchemy binds by current_app).
+    email = make.practitioner().email
     client = app.test_client()
     with app.app_context():
         try:
-            refused = _sign_in(client, user.email)
+            refused = _sign_in(client, email)
             assert refused.status_code == 400
             token = csrf_token_from(client.get("/login").get_data(as_text=True))
             accepted = client.post(
-                "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+                "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
             )
             assert accepted.status_code == 302
             # Signing out without the token is refused too.
