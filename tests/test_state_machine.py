@@ -119,12 +119,13 @@ STARTS = (
     datetime(2025, 12, 31, 12, 0, tzinfo=UTC),
 )
 # What happens in a step, and how often (see ReferralMachine.step).
-STEPS = ("guided",) * 10 + ("random",) * 5 + ("unknown", "send", "send", "send anything")
+STEPS = ("guided",) * 10 + ("random",) * 4 + ("mistake", "unknown", "send", "send", "send anything")
 VERSIONS = ("current", "current", "omitted", "stale", "ahead")
 GUIDED_VERSIONS = ("current",) * 6 + ("omitted", "stale", "ahead")
 # How often a guided step picks each next action: the way to a visit and a close weighs more.
 GUIDED_WEIGHT = {
     Action.ACCEPT: 4,
+    Action.EXPIRE: 2,
     Action.SCHEDULE: 6,
     Action.RECORD_VISIT: 3,
     Action.NO_SHOW: 3,
@@ -452,6 +453,8 @@ class ReferralMachine(RuleBasedStateMachine):
           are finished);
         - random: any actor tries any action with any version and good or bad values, which
           is mostly refused, and must be refused for the right reason;
+        - mistake: a party tries, at the current version, one of its actions that the
+          referral's status does not allow (a button left on a page that is out of date);
         - unknown: someone asks for an action that does not exist;
         - send: a practitioner sends a referral (while fewer than 3 are open), or someone
           tries to send one who cannot, or to a member who cannot receive it."""
@@ -467,6 +470,8 @@ class ReferralMachine(RuleBasedStateMachine):
                 data.draw(st.booleans(), label="good values"),
                 data,
             )
+        elif kind == "mistake":
+            self._mistake(data)
         elif kind == "unknown":
             self._unknown_action(data)
         elif kind == "send" and len(self.open_ids()) < 3:
@@ -503,6 +508,19 @@ class ReferralMachine(RuleBasedStateMachine):
             data.draw(st.sampled_from([True, True, True, True, False]), label="good values"),
             data,
         )
+
+    def _mistake(self, data) -> None:
+        ref = data.draw(st.sampled_from(self.ids), label="referral")
+        row = self._rows()[ref]
+        options = [
+            (t.action, actor)
+            for t in TRANSITIONS.values()
+            if row["status"] not in t.sources
+            for actor in ACTORS
+            if t.parties & self._expected_parties(actor, row)
+        ]
+        action, actor = data.draw(st.sampled_from(options), label="action, actor")
+        self._attempt(ref, action, actor, "current", data.draw(st.booleans()), data)
 
     def _plausible_send(self, data) -> tuple[str, str, ReferralKind]:
         by = data.draw(st.sampled_from(["a", "a", "b", "c"]), label="sent by")
