@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.api.serialize import STAGE_TIMES as SERIALIZED_STAGE_TIMES
 from app.models import MemberKind, Priority, ReferralKind, Role, Status
 from app.referrals.states import Action
 
@@ -109,16 +110,8 @@ EVENT = _object(
     }
 )
 
-STAGE_TIMES = [
-    "accepted_at",
-    "declined_at",
-    "scheduled_at",
-    "appointment_at",
-    "visited_at",
-    "closed_at",
-    "cancelled_at",
-    "expired_at",
-]
+# Every stage time but sent_at, which is never null.
+STAGE_TIMES = [name for name in SERIALIZED_STAGE_TIMES if name != "sent_at"]
 
 REFERRAL = _object(
     {

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from app.members.service import EDITABLE_FIELDS
 from app.models import MemberKind
 
 
@@ -51,19 +52,7 @@ class MemberForm(FlaskForm):
     )
     submit = SubmitField("Save member")
 
-    FIELDS = (
-        "name",
-        "kind",
-        "organization",
-        "address",
-        "city",
-        "postcode",
-        "email",
-        "phone",
-        "bio",
-        "accepting",
-        "capacity",
-    )
+    FIELDS = EDITABLE_FIELDS
 
     def member_fields(self) -> dict:
         return {name: getattr(self, name).data for name in self.FIELDS}
