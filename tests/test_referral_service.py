@@ -230,3 +230,18 @@ def test_kind_must_fit_the_network(make, db):
             ),
         )
     assert "clinical network" in refused.value.fields["kind"]
+
+
+def test_decline_suggests_only_another_active_member(pair, make, db):
+    left = make.member(pair["network"], active=False)
+    for bad in (pair["cardio"].id, pair["gp"].id, left.id):
+        referral = send_referral(pair["gp_user"], _new(pair, confirm_duplicate=True))
+        with pytest.raises(InvalidReferral) as refused:
+            perform(
+                referral,
+                "decline",
+                pair["cardio_user"],
+                values={"reason": "No capacity", "suggested_member_id": bad},
+            )
+        assert "suggested_member_id" in refused.value.fields
+        db.session.rollback()

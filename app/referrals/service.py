@@ -269,6 +269,10 @@ def _decline(referral, values, problems, now):
         suggested = db.session.get(Member, number) if number else None
         if number and (suggested is None or suggested.network_id != referral.network_id):
             problems["suggested_member_id"] = "Suggest a member of this network."
+        elif suggested is not None and (
+            suggested.id in (referral.sender_id, referral.receiver_id) or not suggested.active
+        ):
+            problems["suggested_member_id"] = "Suggest another member who is still in the network."
     return {
         "status": Status.DECLINED,
         "declined_at": now,
