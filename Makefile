@@ -51,8 +51,11 @@ test: install-dev lint
 		echo "== PostgreSQL skipped: set TEST_DATABASE_URL to run the suite on it too"; \
 	fi
 
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/refnet_bench
+
 bench: install-dev
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.generate --database-url $(BENCH_DATABASE_URL) --fresh --runs 3
+	$(BIN)/python -m bench.lists --database-url $(BENCH_DATABASE_URL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
