@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -24,6 +23,7 @@ from app.models import (
 )
 from app.referrals import fields as f
 from app.referrals.access import parties_of
+from app.referrals.changes import APPLY, receiver_problem
 from app.referrals.clients import ClientInput, resolve_client
 from app.referrals.errors import (
     ActionForbidden,
@@ -34,7 +34,7 @@ from app.referrals.errors import (
     TransitionNotAllowed,
 )
 from app.referrals.notify import tell_other_side
-from app.referrals.states import TRANSITIONS, Action, Party, Transition, transition_for
+from app.referrals.states import Party, Transition, transition_for
 from app.templating import STATUS_LABELS
 
 DUPLICATE_WINDOW = timedelta(days=30)
@@ -52,19 +52,6 @@ class NewReferral:
     client_id: object = None
     client: ClientInput | None = None
     confirm_duplicate: bool = False
-
-
-def _receiver_problem(receiver: Member | None, sender: Member) -> str | None:
-    """Why this member cannot receive a referral from `sender` now, or None."""
-    if receiver is None or receiver.network_id != sender.network_id:
-        return "Choose a member of your network."
-    if receiver.id == sender.id:
-        return "A member cannot refer a client to itself."
-    if not receiver.active:
-        return f"{receiver.name} has left the network and cannot receive referrals."
-    if not receiver.accepting:
-        return f"{receiver.name} is not accepting new referrals at the moment."
-    return None
 
 
 def _sender_for(actor: User, sender_id) -> Member:
@@ -111,7 +98,7 @@ def send_referral(actor: User, new: NewReferral, *, now: datetime | None = None)
     problems = f.FieldProblems()
     receiver_id = f.integer(problems, "receiver_id", new.receiver_id, label="Receiver")
     receiver = db.session.get(Member, receiver_id) if receiver_id else None
-    if receiver_id and (problem := _receiver_problem(receiver, sender)):
+    if receiver_id and (problem := receiver_problem(receiver, sender)):
         problems["receiver_id"] = problem
     kind = _enum(problems, "kind", new.kind, ReferralKind, "Kind")
     if kind and (problem := _kind_problem(kind, network)):
@@ -249,57 +236,6 @@ def perform(
     return referral
 
 
-# What each action records. Each returns the attribute changes, or fills `problems`.
-
-
-def _accept(referral, values, problems, now):
-    return {"status": Status.ACCEPTED, "accepted_at": now}
-
-
-def _reason(problems, values, label="Reason"):
-    return f.text(problems, "reason", values.get("reason"), label=label, required=True, min_len=3)
-
-
-def _decline(referral, values, problems, now):
-    suggested = None
-    if values.get("suggested_member_id") not in (None, ""):
-        number = f.integer(
-            problems, "suggested_member_id", values["suggested_member_id"], label="Suggested member"
-        )
-        suggested = db.session.get(Member, number) if number else None
-        if number and (suggested is None or suggested.network_id != referral.network_id):
-            problems["suggested_member_id"] = "Suggest a member of this network."
-        elif suggested is not None and (
-            suggested.id in (referral.sender_id, referral.receiver_id) or not suggested.active
-        ):
-            problems["suggested_member_id"] = "Suggest another member who is still in the network."
-    return {
-        "status": Status.DECLINED,
-        "declined_at": now,
-        "status_reason": _reason(problems, values),
-        "suggested_member_id": suggested.id if suggested else None,
-    }
-
-
-def _forward(referral, values, problems, now):
-    number = f.integer(problems, "receiver_id", values.get("receiver_id"), label="New receiver")
-    target = db.session.get(Member, number) if number else None
-    sender = db.session.get(Member, referral.sender_id)
-    if number:
-        if target is not None and target.id == referral.receiver_id:
-            problems["receiver_id"] = "Choose another member than the current receiver."
-        elif problem := _receiver_problem(target, sender):
-            problems["receiver_id"] = problem
-    reason = f.text(problems, "reason", values.get("reason"), label="Reason", required=False)
-    name = target.name if target else "another member"
-    return {
-        "status": Status.DECLINED,
-        "declined_at": now,
-        "status_reason": reason or f"Forwarded to {name}",
-        "_forward_to": target,
-    }
-
-
 def _forward_copy(original: Referral, target: Member, actor: User | None, now: datetime) -> None:
     copy = Referral(
         network_id=original.network_id,
@@ -323,96 +259,3 @@ def _forward_copy(original: Referral, target: Member, actor: User | None, now: d
     )
     tell_other_side(copy, "send", actor, {Party.SENDER})
     record("create", "referral", copy.id, user=actor, detail=f"forwarded_from={original.id}")
-
-
-def _cancel(referral, values, problems, now):
-    return {
-        "status": Status.CANCELLED,
-        "cancelled_at": now,
-        "status_reason": _reason(problems, values),
-    }
-
-
-def _expire(referral, values, problems, now):
-    return {"status": Status.EXPIRED, "expired_at": now, "status_reason": "No answer in time"}
-
-
-def _network_tz(referral: Referral) -> str:
-    return db.session.get(Network, referral.network_id).timezone
-
-
-def _schedule(referral, values, problems, now):
-    tz = _network_tz(referral)
-    at = f.moment(
-        problems, "appointment_at", values.get("appointment_at"), label="Appointment", tz=tz
-    )
-    if at is not None and at < referral.accepted_at:
-        problems["appointment_at"] = "The appointment cannot be before the referral was accepted."
-    elif at is not None and at > now + timedelta(days=730):
-        problems["appointment_at"] = "The appointment must be within two years."
-    return {"status": Status.SCHEDULED, "scheduled_at": now, "appointment_at": at}
-
-
-def _record_visit(referral, values, problems, now):
-    network = db.session.get(Network, referral.network_id)
-    visit = f.day(problems, "visit_date", values.get("visit_date"), label="Visit date")
-    if visit is not None:
-        today = now.astimezone(ZoneInfo(network.timezone)).date()
-        sent_day = referral.sent_at.astimezone(ZoneInfo(network.timezone)).date()
-        if visit > today:
-            problems["visit_date"] = "The visit date cannot be in the future."
-        elif visit < sent_day:
-            problems["visit_date"] = "The visit cannot be before the referral was sent."
-    if visit is None or "visit_date" in problems:
-        return {}
-    changes = {"status": Status.VISITED, "visited_at": f.local_noon(visit, network.timezone)}
-    if referral.valid_until is None:  # validity starts at the first visit
-        changes["valid_until"] = f.add_months(visit, network.validity_months)
-    return changes
-
-
-def _no_show(referral, values, problems, now):
-    if values.get("cancel") in (True, "true", "1", "on", "yes"):
-        reason = f.text(problems, "reason", values.get("reason"), label="Reason", required=False)
-        return {
-            "status": Status.CANCELLED,
-            "cancelled_at": now,
-            "status_reason": reason or "The client did not come to the visit",
-        }
-    return {"status": Status.ACCEPTED, "appointment_at": None, "scheduled_at": None}
-
-
-def _close(referral, values, problems, now):
-    outcome = f.text(
-        problems,
-        "outcome",
-        values.get("outcome"),
-        label="Outcome",
-        required=True,
-        min_len=3,
-        max_len=5000,
-    )
-    value = values.get("value")
-    amount = None
-    if referral.kind == ReferralKind.CLINICAL:
-        if value not in (None, ""):
-            problems["value"] = (
-                "Clinical referrals never carry a monetary value (anti-kickback rules)."
-            )
-    else:
-        amount = f.money(problems, "value", value, label="Closed-business value")
-    return {"status": Status.CLOSED, "closed_at": now, "outcome": outcome, "business_value": amount}
-
-
-APPLY = {
-    Action.ACCEPT: _accept,
-    Action.DECLINE: _decline,
-    Action.FORWARD: _forward,
-    Action.CANCEL: _cancel,
-    Action.EXPIRE: _expire,
-    Action.SCHEDULE: _schedule,
-    Action.RECORD_VISIT: _record_visit,
-    Action.NO_SHOW: _no_show,
-    Action.CLOSE: _close,
-}
-assert set(APPLY) == set(TRANSITIONS), "every transition has what it records"
