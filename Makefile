@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev lint format bench clean
+.PHONY: run test install install-dev lint format bench bench-http clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,10 +52,16 @@ test: install-dev lint
 	fi
 
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/refnet_bench
+# The HTTP benchmark's network: built once (seed 7), then reused; BENCH_HTTP_ARGS=--fresh rebuilds.
+BENCH_HTTP_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/refnet_bench_http
 
 bench: install-dev
 	$(BIN)/python -m bench.generate --database-url $(BENCH_DATABASE_URL) --fresh --runs 3
 	$(BIN)/python -m bench.lists --database-url $(BENCH_DATABASE_URL)
+	$(BIN)/python -m bench.http --database-url $(BENCH_HTTP_DATABASE_URL) $(BENCH_HTTP_ARGS)
+
+bench-http: install-dev
+	$(BIN)/python -m bench.http --database-url $(BENCH_HTTP_DATABASE_URL) $(BENCH_HTTP_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

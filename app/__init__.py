@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ def create_app(config: Any = None) -> Flask:
         app.config.from_object(config)
 
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
@@ -41,11 +43,40 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - every model on the metadata before Migrate binds
     from app.auth.sessions import init_sessions
     from app.extensions import csrf, db, migrate
+    from app.referrals.day_counts import keep_day_counts
 
+    _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
+    if app.config.get("COUNT_STATEMENTS"):
+        from app.statement_count import init_statement_count
+
+        init_statement_count(app)  # first: its after_request hook then runs last
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     init_sessions(app)
+    keep_day_counts()
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create an SQLite database file readable by refnet's own user only (0600) before
+    SQLite creates it with the umask's permissions; its journals inherit them."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    if parsed.query.get("mode") == "memory" or path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def register_url_converters(app: Flask) -> None:
+    from app.routing import RecordId
+
+    # Every <int:…> in a URL is a record id: bounded before any query sees it.
+    app.url_map.converters["int"] = RecordId
 
 
 def register_blueprints(app: Flask) -> None:

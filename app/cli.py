@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ApiToken, Role, User
+from app.referrals.day_counts import rebuild_day_counts
 from app.tokens.service import TokenError, create_token, revoke_token, tokens_of
 from app.users.service import UserError, create_user, find_by_email
 
 users_cli = AppGroup("users", help="Create and list user accounts.")
+referrals_cli = AppGroup("referrals", help="Maintain what is derived from the referrals.")
 
 
 def _ids(text: str) -> list[int]:
@@ -37,6 +39,7 @@ def create_user_command(email, name, role, password, member_ids, network_ids):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = create_user(
+            None,  # the operator at the shell
             email=email,
             name=name,
             role=role,
@@ -124,9 +127,18 @@ def revoke_token_command(token_id):
     click.echo(f"Revoked token {token.id} “{token.name}” of {token.user.email}.")
 
 
+@referrals_cli.command("recount")
+def recount_command():
+    """Count the referrals per network, status and day again (after writes around the app)."""
+    rows = rebuild_day_counts()
+    db.session.commit()
+    click.echo(f"Counted the referrals again: {rows} rows of counts per network, status and day.")
+
+
 def init_cli(app: Flask) -> None:
     from app.demo.cli import demo_data_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(referrals_cli)
     app.cli.add_command(demo_data_command)

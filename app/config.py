@@ -18,20 +18,28 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str] | None:
+    """A comma-separated list from the environment; None when unset or empty."""
+    items = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return items or None
+
+
 def _dev_secret_key() -> str:
     """A random secret kept under instance/ so sessions survive a restart in development."""
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    INSTANCE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Created 0600 from the start: never readable by others, not even for a moment.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as secret_file:
+            secret_file.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
-        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        INSTANCE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
         return f"sqlite:///{INSTANCE_DIR / 'refnet.sqlite'}"
     # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants psycopg 3.
     for prefix in ("postgres://", "postgresql://"):
@@ -57,9 +65,13 @@ class Config:
         self.PERMANENT_SESSION_LIFETIME = self.IDLE_TIMEOUT
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
-        # Failed sign-ins allowed before throttling, per account and per client address.
-        self.LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+        # Failed sign-ins (app/auth/throttle.py): refused past these per account and address
+        # and per address; past the account limit (all addresses) the account is slowed to
+        # LOGIN_SLOW_RATE attempts, not locked, and its owner is told by e-mail.
+        self.LOGIN_LIMIT_PAIR = os.environ.get("LOGIN_LIMIT_PAIR", "5 per 15 minutes")
         self.LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "20 per 15 minutes")
+        self.LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "10 per 15 minutes")
+        self.LOGIN_SLOW_RATE = os.environ.get("LOGIN_SLOW_RATE", "1 per 10 seconds")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.INVITE_MAX_AGE = timedelta(hours=int(os.environ.get("INVITE_MAX_AGE_HOURS", "72")))
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -70,7 +82,14 @@ class Config:
         self.MAIL_DEFAULT_SENDER = os.environ.get(
             "MAIL_DEFAULT_SENDER", "refnet <no-reply@refnet.local>"
         )
-        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+        # The only source of links in e-mails (app/mail/links.py); never the Host header.
+        # The default is the address `make run` serves; set it in production.
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        # Host names the app answers to (comma-separated, ".example.org" for subdomains);
+        # any other Host header gets 400. Unset: every host (development).
+        self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
+        # An X-Statement-Count header on every response (bench/http.py); off in production.
+        self.COUNT_STATEMENTS = _flag("COUNT_STATEMENTS")
         self.PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
         # Referral documents live outside static/ and are served only to those allowed.
         self.DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR", str(INSTANCE_DIR / "documents"))
@@ -89,5 +108,6 @@ class TestConfig(Config):
         self.SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.PASSWORD_HASH_FAST = True
+        self.COUNT_STATEMENTS = False  # a test that wants the header turns it on itself
         self.MAIL_SERVER = None
         self.DOCUMENTS_DIR = str(Path(tempfile.mkdtemp(prefix="refnet-documents-")))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, has_request_context, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy import event
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.extensions import db
+from app.refusals import Refusal
 
 MESSAGES = {
     400: "The request could not be understood. Check the form and try again.",
@@ -22,6 +24,21 @@ MESSAGES = {
 }
 
 
+# Set on the request when it has committed anything: from then on an error page must not say
+# that nothing was saved (nor claim that everything was: the commit may have been a token's
+# last use, before the change asked for).
+COMMITTED = "refnet.committed"
+AFTER_COMMIT = (
+    "Something went wrong on our side after some of it was saved. "
+    "Reload the page to see what was kept."
+)
+
+
+def _note_commit(_session) -> None:
+    if has_request_context():
+        request.environ[COMMITTED] = True
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -33,6 +50,9 @@ def _render(status: int, message: str, code: str):
 
 
 def init_errors(app: Flask) -> None:
+    if not event.contains(db.session, "after_commit", _note_commit):
+        event.listen(db.session, "after_commit", _note_commit)
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return _render(
@@ -40,6 +60,17 @@ def init_errors(app: Flask) -> None:
             "The form expired or was sent from elsewhere. Reload the page and try again.",
             "csrf",
         )
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # The Host header is not one of TRUSTED_HOSTS: no URL can be built, so no page either.
+        return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+    @app.errorhandler(Refusal)
+    def refused(exc: Refusal):
+        # A service refused and the view did not show it in place: its page, nothing saved.
+        db.session.rollback()
+        return _render(exc.status, exc.message, exc.code)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -51,4 +82,6 @@ def init_errors(app: Flask) -> None:
     def unexpected(exc: Exception):
         db.session.rollback()  # nothing half-written survives an unexpected error
         app.logger.exception("unhandled error on %s", request.path)
+        if request.environ.get(COMMITTED):
+            return _render(500, AFTER_COMMIT, "server_error_after_commit")
         return _render(500, "Something went wrong on our side. Nothing was saved.", "server_error")

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g
+from flask_login import current_user
 
-from app.models import Status
+from app.members.forms import MEMBER_KIND_LABELS
+from app.models import (
+    OPEN_STATUSES,
+    Member,
+    MemberKind,
+    Priority,
+    ReferralEvent,
+    Role,
+    Status,
+    utcnow,
+)
+from app.referrals.states import TRANSITIONS, Party
+from app.referrals.status_rules import FORWARDED_LABEL, STATUS_LABELS
+from app.referrals.vocabulary import PRIORITY_LABELS, Vocabulary, words, words_of_network
 
-STATUS_LABELS = {
-    Status.SENT: "Waiting for answer",
-    Status.ACCEPTED: "Accepted",
-    Status.DECLINED: "Declined",
-    Status.SCHEDULED: "Visit scheduled",
-    Status.VISITED: "Visited",
-    Status.CLOSED: "Closed",
-    Status.CANCELLED: "Cancelled",
-    Status.EXPIRED: "Expired",
-}
+# Steps refnet takes itself (expiry); only these say "by refnet" when no person acted.
+SYSTEM_STEPS = frozenset(t.action.value for t in TRANSITIONS.values() if Party.SYSTEM in t.parties)
 
 
 def format_datetime(value: datetime | None, tz: str = "UTC") -> str:
@@ -36,10 +42,92 @@ def format_date(value: date | datetime | None, tz: str = "UTC") -> str:
     return value.strftime("%d %b %Y")
 
 
+def viewer_words() -> Vocabulary | None:
+    """The words of the viewer's networks when they all carry one kind (a lawyer's lists
+    and charts say "Met", not "Visited"); None when they mix kinds, or for admins."""
+    if "viewer_words" not in g:
+        user = current_user
+        if not user or not user.is_authenticated or user.role == Role.ADMIN:
+            networks = []
+        elif user.role == Role.PRACTITIONER:
+            networks = [m.network for m in user.members]
+        else:
+            networks = list(user.networks)
+        found = {words_of_network(n.kind) for n in networks}
+        g.viewer_words = found.pop() if len(found) == 1 else None
+    return g.viewer_words
+
+
+def status_label(status, kind=None) -> str:
+    """A status in the words of the referral's kind (or of the viewer's networks)."""
+    vocabulary = words(kind) if kind is not None else viewer_words()
+    return vocabulary.status(status) if vocabulary else STATUS_LABELS[Status(status)]
+
+
+def referral_status_label(referral) -> str:
+    """The referral's status as its reader sees it: "Forwarded" for a forwarded decline,
+    otherwise in the words of its kind."""
+    if referral.display_status == "forwarded":
+        return FORWARDED_LABEL
+    return status_label(referral.status, referral.kind)
+
+
+def priority_label(priority) -> str:
+    return PRIORITY_LABELS[Priority(priority)]
+
+
+def member_kind_label(kind) -> str:
+    return MEMBER_KIND_LABELS[MemberKind(kind)]
+
+
+def step_label(event: ReferralEvent, kind) -> str:
+    """ "Sent by Dr Okafor"; "Expired" for refnet's own steps ("by refnet"); a step recorded
+    with no person (imported or demo history) names nobody rather than refnet."""
+    step = words(kind).step(event.action)
+    if event.actor is not None:
+        return f"{step} by {event.actor.name}"
+    return f"{step} by refnet" if event.action in SYSTEM_STEPS else step
+
+
+def can_send_to(member: Member) -> bool:
+    """Whether the viewer may send a referral to this member (a link, not the rule: the
+    service decides on sending)."""
+    user = current_user
+    if not user.is_authenticated or user.role != Role.PRACTITIONER:
+        return False
+    own = [m for m in user.members if m.active]
+    return (
+        member.active
+        and member.accepting
+        and member.id not in {m.id for m in own}
+        and member.network_id in {m.network_id for m in own}
+    )
+
+
+def open_statuses() -> str:
+    """The open statuses as a list filter (?status=sent,accepted,…), in the enum's order."""
+    return ",".join(s.value for s in Status if s in OPEN_STATUSES)
+
+
+def moment_ago(days: int) -> str:
+    """A moment `days` ago, as a list filter takes it (2026-11-26T10:00:00Z)."""
+    return (utcnow() - timedelta(days=days)).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
-    app.jinja_env.globals["status_label"] = lambda s: STATUS_LABELS[Status(s)]
-    app.jinja_env.globals["Status"] = Status
+    app.jinja_env.globals.update(
+        status_label=status_label,
+        referral_status_label=referral_status_label,
+        words=words,
+        priority_label=priority_label,
+        member_kind_label=member_kind_label,
+        step_label=step_label,
+        can_send_to=can_send_to,
+        open_statuses=open_statuses,
+        moment_ago=moment_ago,
+        Status=Status,
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -25,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 from app import create_app
 from app.extensions import db
 from app.models import Referral, Role, User, user_member
-from app.referrals.listing import page_of, parse_filter, status_counts
+from app.referrals.listing import page_of, parse_filter, tab_counts
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -88,11 +88,11 @@ def main() -> None:
             "practitioner outbox, status=closed": _page(
                 practitioner, box="outbox", status="closed"
             ),
-            "practitioner inbox, counts per status": lambda: status_counts(
+            "practitioner inbox, counts per status": lambda: tab_counts(
                 practitioner, parse_filter(practitioner, MultiDict({"box": "inbox"}))
             ),
             "coordinator network, page 1": _page(coordinator),
-            "coordinator network, counts per status": lambda: status_counts(
+            "coordinator network, counts per status": lambda: tab_counts(
                 coordinator, parse_filter(coordinator, MultiDict())
             ),
             "coordinator network, page 20 (keyset)": _page(coordinator, 20),

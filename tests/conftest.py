@@ -8,6 +8,7 @@ commit from other threads and connections.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 
@@ -21,6 +22,9 @@ from app import create_app
 from app.auth.throttle import init_throttle
 from app.config import TestConfig
 from app.extensions import db as _db
+from app.models import Document, Notification, Role, UserSession
+from app.referrals.documents import documents_dir
+from app.tokens.service import create_token
 from tests.factories import Factory
 
 PASSWORD = "correct horse battery"
@@ -64,7 +68,7 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def app(database_url):
     app = create_app(TestConfig(database_url))
-    app.config["WTF_CSRF_ENABLED"] = False  # test_security.py checks CSRF with it on
+    app.config["WTF_CSRF_ENABLED"] = False  # test_auth.py checks CSRF on forms with it on
     app.test_client_class = FreshRequestClient
     with app.app_context():
         upgrade()
@@ -144,3 +148,67 @@ def smtp_server(app):
             yield server.messages
         finally:
             app.config.update(old)
+
+
+@pytest.fixture
+def world(make, db, app):
+    """Two networks: the victim's (with a referral, client, document, notification and API
+    token) and another; a user of each kind. Used to prove outsiders get nothing."""
+    victim_network = make.network(name="Victim Network", kind="clinical")
+    other_network = make.network(name="Other Network", kind="clinical")
+    a = make.member(victim_network, name="Victim GP Practice")
+    b = make.member(victim_network, name="Victim Cardiology Clinic", specialties=["Cardiology"])
+    x = make.member(other_network, name="Outsider Practice")
+    users = {
+        "sender": make.practitioner(a, email="victim.a@example.org"),
+        "receiver": make.practitioner(b, email="victim.b@example.org"),
+        "coordinator": make.user(Role.COORDINATOR, networks=[victim_network]),
+        "admin": make.user(Role.ADMIN),
+        "outsider": make.practitioner(x),
+        "other_coordinator": make.user(Role.COORDINATOR, networks=[other_network]),
+    }
+    client = make.client(victim_network, family_name="Quillfeather")
+    referral = make.referral(a, b, client=client, reason="MARKER-REASON-7731")
+    data = b"%PDF-1.4 victim letter"
+    key = "victimdocument0000000000000000ab"
+    (documents_dir() / key).write_bytes(data)
+    document = Document(
+        referral_id=referral.id,
+        filename="letter.pdf",
+        content_type="application/pdf",
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+    )
+    notification = Notification(
+        user_id=users["receiver"].id,
+        referral_id=referral.id,
+        kind="send",
+        message="MARKER-REASON-7731",
+    )
+    db.session.add_all([document, notification])
+    token, _ = create_token(users["receiver"], "victim token")
+    signed_in = UserSession(user_id=users["receiver"].id, key_hash="0" * 64)
+    db.session.add(signed_in)
+    db.session.commit()
+    ids = {
+        "referral_id": referral.id,
+        "member_id": b.id,
+        "user_id": users["receiver"].id,
+        "document_id": document.id,
+        "notification_id": notification.id,
+        "token_id": token.id,
+        "session_id": signed_in.id,
+        "action": "accept",
+        "verb": "deactivate",
+        "token": "not-a-valid-invitation",
+    }
+    return {
+        "users": users,
+        "ids": ids,
+        "referral": referral,
+        "member": b,
+        "token": token,
+        "notification": notification,
+        "session": signed_in,
+    }

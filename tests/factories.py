@@ -107,6 +107,7 @@ class Factory:
             fields["status_reason"] = "No capacity"
         if status == Status.EXPIRED:
             fields["expired_at"] = now
+            fields["status_reason"] = "No answer in time"
         fields.update(kw)
         client = fields.pop("client", None) or self.client(sender.network)
         return self._save(

@@ -8,76 +8,14 @@ network) must never receive the victim's data nor change it; nobody gets a serve
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
-from app.models import ApiToken, Document, Member, Notification, Referral, Role, User
-from app.referrals.documents import documents_dir
-from app.tokens.service import create_token
+from app.models import ApiToken, Member, Notification, Referral, User, UserSession
 from tests.conftest import PASSWORD
 
 # Strings only the victim network's insiders may ever read.
 MARKERS = ("Quillfeather", "MARKER-REASON-7731", "Victim Cardiology Clinic", "victim.b@example.org")
 PUBLIC = {"auth.login", "auth.accept_invite", "dashboard.home", "api.openapi_document", "static"}
-
-
-@pytest.fixture
-def world(make, db, app):
-    victim_network = make.network(name="Victim Network", kind="clinical")
-    other_network = make.network(name="Other Network", kind="clinical")
-    a = make.member(victim_network, name="Victim GP Practice")
-    b = make.member(victim_network, name="Victim Cardiology Clinic", specialties=["Cardiology"])
-    x = make.member(other_network, name="Outsider Practice")
-    users = {
-        "sender": make.practitioner(a, email="victim.a@example.org"),
-        "receiver": make.practitioner(b, email="victim.b@example.org"),
-        "coordinator": make.user(Role.COORDINATOR, networks=[victim_network]),
-        "admin": make.user(Role.ADMIN),
-        "outsider": make.practitioner(x),
-        "other_coordinator": make.user(Role.COORDINATOR, networks=[other_network]),
-    }
-    client = make.client(victim_network, family_name="Quillfeather")
-    referral = make.referral(a, b, client=client, reason="MARKER-REASON-7731")
-    data = b"%PDF-1.4 victim letter"
-    key = "victimdocument0000000000000000ab"
-    (documents_dir() / key).write_bytes(data)
-    document = Document(
-        referral_id=referral.id,
-        filename="letter.pdf",
-        content_type="application/pdf",
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_key=key,
-    )
-    notification = Notification(
-        user_id=users["receiver"].id,
-        referral_id=referral.id,
-        kind="send",
-        message="MARKER-REASON-7731",
-    )
-    db.session.add_all([document, notification])
-    token, _ = create_token(users["receiver"], "victim token")
-    db.session.commit()
-    ids = {
-        "referral_id": referral.id,
-        "member_id": b.id,
-        "user_id": users["receiver"].id,
-        "document_id": document.id,
-        "notification_id": notification.id,
-        "token_id": token.id,
-        "action": "accept",
-        "verb": "deactivate",
-        "token": "not-a-valid-invitation",
-    }
-    return {
-        "users": users,
-        "ids": ids,
-        "referral": referral,
-        "member": b,
-        "token": token,
-        "notification": notification,
-    }
 
 
 def _routes(app):
@@ -119,6 +57,7 @@ def _state(db, world):
         db.session.get(User, world["users"]["receiver"].id).active,
         db.session.get(ApiToken, world["token"].id).revoked_at,
         db.session.get(Notification, world["notification"].id).read_at,
+        db.session.get(UserSession, world["session"].id) is not None,
     )
 
 
@@ -142,6 +81,7 @@ def test_outsiders_never_see_or_change_the_victims_records(app, db, world, who):
             "document_id",
             "notification_id",
             "token_id",
+            "session_id",
         }
         if touches_victim:
             assert response.status_code in (403, 404), f"{where} answered {response.status_code}"

@@ -103,7 +103,12 @@ def test_whole_journey_through_the_api(client, net, db):
     assert referral["status"] == "scheduled"
     assert referral["appointment_at"] == appointment.isoformat()
     referral = act(
-        client, net["b"], referral, "record-visit", visit_date=date.today().isoformat()
+        client,
+        net["b"],
+        referral,
+        "record-visit",
+        visit_date=date.today().isoformat(),
+        confirm_early_visit=True,  # the appointment is in three days
     ).get_json()
     assert referral["status"] == "visited" and referral["valid_until"] is not None
     response = act(client, net["b"], referral, "close", outcome="Stable angina; treated.")

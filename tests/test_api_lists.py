@@ -133,6 +133,8 @@ def test_filters_by_status_priority_member_and_dates(client, busy):
         ("member_id=99999999999999999999", "member_id"),
         ("sent_from=yesterday", "sent_from"),
         ("sent_to=2026-02-30", "sent_to"),
+        ("sent_to=9999-12-31", "sent_to"),  # the day after does not exist
+        ("sent_from=0001-01-01", "sent_from"),
         ("cursor=bm90IGEgY3Vyc29y", "cursor"),
         ("cursor=%00%ff", "cursor"),
     ],

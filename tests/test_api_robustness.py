@@ -81,6 +81,7 @@ ACTION_STATES = {
     "forward": (Status.SENT, ["receiver_id", "reason"]),
     "cancel": (Status.SENT, ["reason"]),
     "schedule": (Status.ACCEPTED, ["appointment_at"]),
+    "reschedule": (Status.SCHEDULED, ["appointment_at"]),
     "record-visit": (Status.ACCEPTED, ["visit_date"]),
     "no-show": (Status.SCHEDULED, ["cancel", "reason"]),
     "close": (Status.VISITED, ["outcome", "value"]),
@@ -163,3 +164,132 @@ def test_wrong_method_is_json_405(client, net):
     response = client.delete(f"{API}/referrals", headers=net["a"])
     assert response.status_code == 405
     _assert_refused_cleanly(response)
+
+
+# A field of the wrong JSON type: the exact message, under the field's name (client fields
+# as client.<name>), and nothing else, because the services never see such a body.
+WRONG_TYPES = {
+    "receiver_id": ("two", "receiver_id must be a whole number."),
+    "sender_id": (1.5, "sender_id must be a whole number."),
+    "client_id": (True, "client_id must be a whole number."),
+    "kind": (1, "kind must be text."),
+    "notes": (["a"], "notes must be text."),
+    "confirm_duplicate": ("yes", "confirm_duplicate must be true or false."),
+    "client": ("Ada", "client must be an object."),
+    "client.given_name": (7, "given_name must be text."),
+    "client.birth_date": ({}, "birth_date must be text."),
+    "client.consent": (1, "consent must be true or false."),
+}
+
+
+@pytest.mark.parametrize("field", WRONG_TYPES)
+def test_send_names_a_field_of_the_wrong_type(client, net, field):
+    value, message = WRONG_TYPES[field]
+    body = new_referral(net)
+    target = body["client"] if field.startswith("client.") else body
+    target[field.removeprefix("client.")] = value
+    response = client.post(f"{API}/referrals", json=body, headers=net["a"])
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "error": "invalid",
+        "message": "Check the fields.",
+        "fields": {field: message},
+    }
+
+
+AMOUNT = 'value must be an amount, as a number or a string like "1250.00".'
+ACTION_WRONG_TYPES = [
+    ("{}", {"version": "version is required."}),
+    ('{"version": null}', {"version": "version is required."}),
+    ('{"version": true}', {"version": "version must be a whole number."}),
+    (
+        '{"version": 1.0, "note": 5}',
+        {"version": "version must be a whole number.", "note": "note must be text."},
+    ),
+    ('{"version": 1, "value": true}', {"value": AMOUNT}),
+    ('{"version": 1, "value": 1e400}', {"value": AMOUNT}),
+    ('{"version": 1, "value": [1]}', {"value": AMOUNT}),
+    (
+        '{"version": 1, "cancel": "yes", "reason": 3}',
+        {"cancel": "cancel must be true or false.", "reason": "reason must be text."},
+    ),
+    (
+        '{"version": 1, "receiver_id": "2", "suggested_member_id": 2.5}',
+        {
+            "receiver_id": "receiver_id must be a whole number.",
+            "suggested_member_id": "suggested_member_id must be a whole number.",
+        },
+    ),
+    (
+        '{"version": 1, "appointment_at": 20261125, "visit_date": false, "outcome": {}}',
+        {
+            "appointment_at": "appointment_at must be text.",
+            "visit_date": "visit_date must be text.",
+            "outcome": "outcome must be text.",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize("raw, fields", ACTION_WRONG_TYPES)
+def test_actions_name_each_field_of_the_wrong_type(client, net, raw, fields):
+    referral = send(client, net)
+    response = client.post(
+        f"{API}/referrals/{referral['id']}/actions/accept",
+        data=raw,
+        content_type="application/json",
+        headers=net["b"],
+    )
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "error": "invalid",
+        "message": "Check the fields.",
+        "fields": fields,
+    }
+
+
+def test_null_counts_as_absent_and_unknown_keys_are_ignored(client, net):
+    body = new_referral(net, sender_id=None, notes=None, client_id=None, colour="blue")
+    body["client"].update(email=None, nickname=7)
+    assert client.post(f"{API}/referrals", json=body, headers=net["a"]).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "query, fields",
+    [
+        ("page=0", {"page": "page must be a whole number from 1 to 10000."}),
+        ("page=x1", {"page": "page must be a whole number from 1 to 10000."}),
+        ("accepting=maybe", {"accepting": "accepting must be true or false."}),
+        (
+            "q=%00&location=" + "x" * 101,
+            {
+                "q": "q contains characters that are not allowed.",
+                "location": "location can have at most 100 characters.",
+            },
+        ),
+    ],
+)
+def test_member_search_names_each_wrong_parameter(client, net, query, fields):
+    response = client.get(f"{API}/members?{query}", headers=net["a"])
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "error": "invalid",
+        "message": "The directory could not be searched. Check the parameters.",
+        "fields": fields,
+    }
+
+
+def test_every_wrong_type_is_named_at_once_and_values_are_the_services(client, net):
+    body = new_referral(net, receiver_id="two", kind=1)
+    body["client"]["given_name"] = 7
+    response = client.post(f"{API}/referrals", json=body, headers=net["a"])
+    assert set(response.get_json()["fields"]) == {"receiver_id", "kind", "client.given_name"}
+    # Right types with wrong values reach the service, which names them in its words.
+    body = new_referral(net, receiver_id=None, reason="x" * 2001)
+    body["client"]["given_name"] = "A" * 101
+    fields = client.post(f"{API}/referrals", json=body, headers=net["a"]).get_json()["fields"]
+    assert fields == {
+        "receiver_id": "Receiver is required.",
+        "reason": "Reason can have at most 2000 characters.",
+        "client.given_name": "Given name can have at most 100 characters.",
+    }

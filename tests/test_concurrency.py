@@ -247,3 +247,87 @@ def test_two_forwards_and_a_decline_at_once_make_at_most_one_copy(app, pg, cast)
             1,
             cast["other_member"],
         )
+
+
+def _at_once(app, db, work, n: int = 4) -> list:
+    """Run `work(i)` in n threads released together; each outcome is its result or error."""
+    barrier = threading.Barrier(n)
+    outcomes: list = [None] * n
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                outcomes[i] = work(i)
+                db.session.commit()
+            except BaseException as exc:
+                db.session.rollback()
+                outcomes[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a send hung"
+    return outcomes
+
+
+def test_four_sends_for_one_existing_client_at_once_pass_the_duplicate_check_once(app, pg, cast):
+    from app.referrals.errors import PossibleDuplicate
+
+    client_id = pg.session.get(Referral, cast["referral"]).client_id
+    pg.session.close()
+
+    def send(_i):
+        user = pg.session.get(User, cast["gp"])
+        new = NewReferral(
+            receiver_id=cast["other_member"],
+            kind="clinical",
+            reason="Second opinion",
+            service="Cardiology consult",
+            client_id=client_id,
+        )
+        return send_referral(user, new).id
+
+    outcomes = _at_once(app, pg, send)
+    made = [o for o in outcomes if isinstance(o, int)]
+    assert len(made) == 1, outcomes
+    assert all(isinstance(o, PossibleDuplicate) for o in outcomes if o not in made), outcomes
+    pg.session.rollback()
+    to_other = pg.session.scalars(
+        select(Referral).where(Referral.receiver_id == cast["other_member"])
+    ).all()
+    assert [r.id for r in to_other] == made
+
+
+def test_four_api_posts_with_one_idempotency_key_at_once_make_one_referral(app, pg, cast):
+    from app.tokens.service import create_token
+
+    _token, secret = create_token(pg.session.get(User, cast["gp"]), "tests")
+    pg.session.commit()
+    body = {
+        "receiver_id": cast["other_member"],
+        "kind": "clinical",
+        "reason": "Second opinion",
+        "service": "Cardiology consult",
+        "client": {"given_name": "Bo", "family_name": "Lin", "birth_date": "1970-01-02",
+                   "consent": True},
+    }  # fmt: skip
+    headers = {"Authorization": f"Bearer {secret}", "Idempotency-Key": "once-only"}
+    pg.session.close()
+
+    def post(_i):
+        response = app.test_client().post("/api/v1/referrals", json=body, headers=headers)
+        return response.status_code, response.get_json().get("id")
+
+    outcomes = _at_once(app, pg, post)
+    assert all(isinstance(o, tuple) for o in outcomes), outcomes
+    ids = {ident for status, ident in outcomes if status == 201}
+    assert len(ids) == 1, outcomes  # every 201 is the one referral
+    assert all(status in (201, 409) for status, _ in outcomes), outcomes
+    pg.session.rollback()
+    to_other = pg.session.scalars(
+        select(Referral).where(Referral.receiver_id == cast["other_member"])
+    ).all()
+    assert [r.id for r in to_other] == list(ids)

@@ -14,6 +14,7 @@ from app.demo.catalogue import DEMO_NETWORK_NAMES
 from app.demo.loader import DemoRequest, load_demo
 from app.demo.logins import DEMO_EMAILS, DEMO_PASSWORD
 from app.demo.referrals import ReferralGenerator
+from app.fields import add_months
 from app.models import (
     Client,
     Member,
@@ -26,7 +27,6 @@ from app.models import (
     user_network,
 )
 from app.models.member import Specialty
-from app.referrals.fields import add_months
 
 ANCHOR = date(2026, 3, 15)
 ANCHOR_AT = datetime(2026, 3, 15, tzinfo=UTC)

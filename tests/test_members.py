@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.models import AuditLog, Member, Role, Status
 
 
@@ -151,3 +153,29 @@ def test_practitioner_cannot_edit_members(make, login):
     client = login(make.practitioner(member))
     assert client.get(f"/members/{member.id}/edit").status_code == 403
     assert client.post(f"/members/{member.id}/deactivate").status_code == 403
+
+
+def test_an_edit_posted_without_specialties_keeps_them(make, login, db):
+    """A form posted without the field (a script, an old page) was a 500."""
+    network = make.network()
+    member = make.member(network, specialties=["Cardiology", "Echo"])
+    client = login(make.user(Role.COORDINATOR, networks=[network]))
+    response = client.post(
+        f"/members/{member.id}/edit",
+        data={"network_id": network.id, "name": "Renamed", "kind": "practitioner"},
+    )
+    assert response.status_code == 302
+    db.session.refresh(member)
+    assert member.name == "Renamed" and member.specialties == ["Cardiology", "Echo"]
+
+
+@pytest.mark.parametrize("typed", ["%00", "a%E2%80%AEb", "x" * 300])
+def test_search_boxes_read_every_term_through_one_function(make, login, typed):
+    """A NUL, a bidi override or a very long term searches for nothing, never a 500."""
+    network = make.network()
+    member = make.member(network, name="Dr Okafor")
+    client = login(make.practitioner(member))
+    for path in ("/members/", "/referrals/new", "/members/choices"):
+        for name in ("q", "specialty", "location", "member_q"):
+            response = client.get(f"{path}?{name}={typed}")
+            assert response.status_code == 200, (path, name)

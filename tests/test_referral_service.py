@@ -65,7 +65,7 @@ def test_full_journey_records_events_and_tells_the_other_side(pair, db):
     steps = [
         ("accept", {}),
         ("schedule", {"appointment_at": (utcnow() + timedelta(days=2)).isoformat()}),
-        ("record-visit", {"visit_date": date.today().isoformat()}),
+        ("record-visit", {"visit_date": date.today().isoformat(), "confirm_early_visit": True}),
         ("close", {"outcome": "Stable angina; treatment started."}),
     ]
     for action, values in steps:

@@ -7,8 +7,10 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from app.api.schemas import Error
 from app.extensions import db
-from app.referrals.errors import ReferralError, StaleReferral
+from app.referrals.errors import StaleReferral
+from app.refusals import Refusal
 
 # Codes for the HTTP errors Werkzeug raises (routing, body size, JSON parsing).
 HTTP_CODES = {
@@ -38,7 +40,7 @@ class ApiError(Exception):
 def error_response(
     status: int, code: str, message: str, fields: dict[str, str] | None = None
 ) -> tuple[Response, int]:
-    response = jsonify(error=code, message=message, fields=fields or {})
+    response = jsonify(Error(error=code, message=message, fields=fields or {}).model_dump())
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="refnet"'
     return response, status
@@ -56,8 +58,8 @@ def init_error_handlers(bp: Blueprint) -> None:
         db.session.rollback()
         return error_response(exc.status, exc.code, exc.message, exc.fields)
 
-    @bp.errorhandler(ReferralError)
-    def referral_error(exc: ReferralError):
+    @bp.errorhandler(Refusal)
+    def refusal(exc: Refusal):
         db.session.rollback()
         return error_response(exc.status, exc.code, exc.message, exc.fields)
 

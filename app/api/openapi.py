@@ -1,236 +1,197 @@
-"""GET /api/v1/openapi.json: the OpenAPI 3.1 description of exactly the routes of app.api."""
+"""GET /api/v1/openapi.json: the OpenAPI 3.1 document, generated from the app's url_map,
+the operations declared on the views (app.api.registry) and pydantic's JSON Schema of the
+models they read and return (app.api.inputs, app.api.schemas)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.api import bp
-from app.api.openapi_schemas import MAX_ID, SCHEMAS, USER_ACTIONS, ref
-from app.models import Priority, Status
-from app.referrals.listing import DEFAULT_LIMIT, MAX_LIMIT
+from flask import Flask, current_app
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
+from werkzeug.routing import Rule
+from werkzeug.routing.converters import IntegerConverter
 
+from app.api import bp
+from app.api.idempotency import PARAMETER as IDEMPOTENCY_PARAMETER
+from app.api.inputs import without_null
+from app.api.registry import OPERATIONS, Operation, openapi_path, operation
+from app.api.schemas import Error, Part
+
+REF = "#/components/schemas/{model}"
 ERRORS = {
-    "400": "Malformed: the body is not JSON, or not a JSON object.",
-    "401": "No session and no valid bearer token (unknown, revoked, or its user inactive).",
-    "403": "The caller may not do this (wrong party, wrong role).",
-    "404": "No such record, or one the caller may not see.",
-    "409": "Stale: the referral changed since `version` was read; reload it.",
-    "413": "The body is larger than 64 KiB.",
-    "415": "The body is not declared as application/json.",
-    "422": "A field or parameter is invalid (see `fields`), or the action is not allowed now.",
+    400: "Malformed: the body is not JSON, or not a JSON object.",
+    401: "No session and no valid bearer token (unknown, revoked, or its user inactive).",
+    403: "The caller may not do this (wrong party, wrong role).",
+    404: "No such record, or one the caller may not see.",
+    409: "Stale: the referral changed since `version` was read; reload it.",
+    413: "The body is larger than 64 KiB.",
+    415: "The body is not declared as application/json.",
+    422: "A field or parameter is invalid (see `fields`), or the action is not allowed now.",
+}
+INFO = {
+    "title": "refnet JSON API",
+    "version": "1.0.0",
+    "description": "Closed-loop referrals between the members of a network. "
+    "Authenticate with a personal token (`Authorization: Bearer rn_…`, from the tokens "
+    "page or `flask tokens create`) or the signed-in session; session requests that "
+    "change data must be `application/json`. Errors are "
+    '`{"error": CODE, "message": TEXT, "fields": {…}}`.',
+}
+SECURITY_SCHEMES = {
+    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "rn_… token"},
+    "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
 }
 
 
-def _error(status: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/responses/E{status}"}
+class DocumentSchema(GenerateJsonSchema):
+    """pydantic's JSON Schema, without a title on every property (the name says it) and
+    with null written as one more type (`"type": ["string", "null"]`) where it can be."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def nullable_schema(self, schema: Any) -> dict[str, Any]:
+        inner = self.generate_inner(schema["schema"])
+        if isinstance(inner.get("type"), str | list) and not {"$ref", "anyOf"} & set(inner):
+            kinds = inner["type"] if isinstance(inner["type"], list) else [inner["type"]]
+            nullable = {**inner, "type": [*kinds, "null"]}
+            if "enum" in inner:
+                nullable["enum"] = [*inner["enum"], None]
+            return nullable
+        return self.get_union_of_schemas([inner, {"type": "null"}])
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _operation(
-    summary: str,
-    operation_id: str,
-    ok: tuple[str, dict[str, Any], str],
-    errors: tuple[str, ...],
-    *,
-    parameters: list[dict[str, Any]] | None = None,
-    body: str | None = None,
-    description: str = "",
-) -> dict[str, Any]:
-    status, schema, ok_description = ok
-    responses: dict[str, Any] = {status: _json(schema, ok_description)}
-    responses.update({code: _error(code) for code in ("401", *errors)})
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "operationId": operation_id,
+def _component_schemas() -> dict[str, Any]:
+    """Every model that operations read or return, by name; a Part is written in place."""
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(Error, "serialization")]
+    for op in OPERATIONS.values():
+        if isinstance(op.answer[1], type):
+            models.append((op.answer[1], "serialization"))
+        if op.body is not None:
+            models.append((op.body, "validation"))
+    _, found = models_json_schema(models, ref_template=REF, schema_generator=DocumentSchema)
+    schemas = found.get("$defs", {})
+    parts = {part.__name__: schemas.pop(part.__name__) for part in Part.__subclasses__()}
+    for schema in [*schemas.values(), *parts.values()]:
+        schema.pop("title", None)
+    for schema in schemas.values():
+        _write_in_place(schema, parts)
+    return dict(sorted(schemas.items()))
+
+
+def _write_in_place(schema: Any, parts: dict[str, Any]) -> None:
+    if isinstance(schema, list):
+        for item in schema:
+            _write_in_place(item, parts)
+    elif isinstance(schema, dict):
+        for key, value in schema.items():
+            name = value.get("$ref", "").rpartition("/")[2] if isinstance(value, dict) else ""
+            if name in parts:
+                schema[key] = {**parts[name], **{k: v for k, v in value.items() if k != "$ref"}}
+            else:
+                _write_in_place(value, parts)
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(schema_generator=DocumentSchema)
+    parameters = []
+    for name, prop in schema["properties"].items():
+        prop = without_null(prop)  # a query string cannot say null: it leaves the name out
+        parameter = {"name": name, "in": "query", "schema": prop}
+        parameter["description"] = prop.pop("description")
+        if name in schema.get("required", ()):
+            parameter["required"] = True
+        if prop.get("type") == "array":
+            parameter.update(style="form", explode=True)
+        parameters.append(parameter)
+    return parameters
+
+
+def _path_parameters(rule: Rule, op: Operation) -> list[dict[str, Any]]:
+    parameters = []
+    for name, converter in rule._converters.items():  # werkzeug keeps no public list
+        schema = {"type": "string"}
+        if isinstance(converter, IntegerConverter):
+            schema = {"type": "integer", "minimum": converter.min, "maximum": converter.max}
+            schema = {k: v for k, v in schema.items() if v is not None}
+        schema = op.path_schemas.get(name, schema)
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return parameters
+
+
+def _operation(op: Operation, rule: Rule) -> dict[str, Any]:
+    status, answer, described = op.answer
+    schema = _ref(answer) if isinstance(answer, type) else answer
+    responses: dict[str, Any] = {str(status): _json(schema, described)}
+    errors = op.errors if op.public else (401, *op.errors)
+    responses.update({str(code): {"$ref": f"#/components/responses/E{code}"} for code in errors})
+    document: dict[str, Any] = {
+        "summary": op.summary,
+        "operationId": op.operation_id,
         "responses": dict(sorted(responses.items())),
     }
-    if description:
-        operation["description"] = description
+    if op.description:
+        document["description"] = op.description
+    if op.public:
+        document["security"] = []
+    parameters = _path_parameters(rule, op)
+    if op.query is not None:
+        parameters += _query_parameters(op.query)
+    if op.idempotent:
+        parameters.append(IDEMPOTENCY_PARAMETER)
     if parameters:
-        operation["parameters"] = parameters
-    if body:
-        operation["requestBody"] = {
+        document["parameters"] = parameters
+    if op.body is not None:
+        document["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": ref(body)}},
+            "content": {"application/json": {"schema": _ref(op.body)}},
         }
-    return operation
+    return document
 
 
-def _query(name: str, schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "in": "query", "schema": schema, "description": description, **extra}
-
-
-def _path_id(name: str) -> dict[str, Any]:
-    schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-    return {"name": name, "in": "path", "required": True, "schema": schema}
-
-
-def _enum_list(values: list[str]) -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "string", "enum": values}}
-
-
-MEMBER_PARAMETERS = [
-    _query("q", {"type": "string", "maxLength": 100}, "Part of the name or organisation."),
-    _query("specialty", {"type": "string", "maxLength": 100}, "Part of a specialty."),
-    _query("location", {"type": "string", "maxLength": 100}, "Part of city, postcode, address."),
-    _query("accepting", {"type": "boolean"}, "Only members (not) accepting new referrals."),
-    _query("page", {"type": "integer", "minimum": 1, "maximum": 10_000}, "Page, from 1."),
-]
-
-REFERRAL_PARAMETERS = [
-    _query(
-        "box",
-        {"type": "string", "enum": ["inbox", "outbox", "all"]},
-        "inbox: received by the caller's members; outbox: sent by them; all: every visible "
-        "referral. Practitioners default to inbox; coordinators and admins have only all.",
-    ),
-    _query(
-        "status",
-        _enum_list([s.value for s in Status]),
-        "One or more statuses (repeat the parameter, or separate with commas).",
-        style="form",
-        explode=True,
-    ),
-    _query(
-        "priority",
-        _enum_list([p.value for p in Priority]),
-        "One or more priorities.",
-        style="form",
-        explode=True,
-    ),
-    _query(
-        "member_id",
-        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-        "Only referrals this member sent or received (with inbox/outbox: one of yours).",
-    ),
-    _query("sent_from", {"type": "string"}, "Sent on or after: a date or an ISO date-time."),
-    _query("sent_to", {"type": "string"}, "Sent on or before (a date: the whole day)."),
-    _query(
-        "limit",
-        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-        "Referrals per page.",
-    ),
-    _query("cursor", {"type": "string"}, "Opaque: take it from `next`, do not build it."),
-]
-
-PATHS: dict[str, Any] = {
-    "/me": {
-        "get": _operation(
-            "The caller, its role and the members it acts for",
-            "getMe",
-            ("200", ref("User"), "The caller."),
-            (),
-        )
-    },
-    "/members": {
-        "get": _operation(
-            "Search the directory of the caller's networks",
-            "listMembers",
-            ("200", ref("MemberPage"), "Active members, by name."),
-            ("422",),
-            parameters=MEMBER_PARAMETERS,
-        )
-    },
-    "/members/{member_id}": {
-        "get": _operation(
-            "One member",
-            "getMember",
-            ("200", ref("Member"), "The member."),
-            ("404",),
-            parameters=[_path_id("member_id")],
-        )
-    },
-    "/referrals": {
-        "get": _operation(
-            "Referrals the caller may see, newest first",
-            "listReferrals",
-            ("200", ref("ReferralPage"), "One page; follow `next` for the following one."),
-            ("422",),
-            parameters=REFERRAL_PARAMETERS,
-            description="Keyset pagination on (sent_at, id): no duplicates or gaps while "
-            "new referrals arrive. List items carry no client data.",
-        ),
-        "post": _operation(
-            "Send a referral (practitioners)",
-            "sendReferral",
-            ("201", ref("Referral"), "The referral, sent."),
-            ("400", "403", "409", "413", "415", "422"),
-            body="NewReferral",
-            description="Coordinators and admins get 403. A possible duplicate (same client, "
-            "same receiver, open, last 30 days) is 422 possible_duplicate until "
-            "confirm_duplicate is true.",
-        ),
-    },
-    "/referrals/{referral_id}": {
-        "get": _operation(
-            "One referral with its timeline and what the caller may do next",
-            "getReferral",
-            ("200", ref("Referral"), "The referral (the read is audited)."),
-            ("404",),
-            parameters=[_path_id("referral_id")],
-        )
-    },
-    "/referrals/{referral_id}/actions/{action}": {
-        "post": _operation(
-            "Move a referral on: accept, decline, forward, cancel, schedule, record-visit, "
-            "no-show, close",
-            "actOnReferral",
-            ("200", ref("Referral"), "The referral after the action."),
-            ("400", "403", "404", "409", "413", "415", "422"),
-            parameters=[
-                _path_id("referral_id"),
-                {
-                    "name": "action",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string", "enum": USER_ACTIONS},
-                },
-            ],
-            body="ActionRequest",
-            description="Fields by action: decline reason (suggested_member_id); forward "
-            "receiver_id (reason); cancel reason; schedule appointment_at; record-visit "
-            "visit_date; no-show (cancel, reason); close outcome (value, professional only). "
-            "Unknown actions are 404; expire is refnet's own (403).",
-        ),
-    },
-    "/openapi.json": {
-        "get": {
-            "summary": "This document",
-            "operationId": "getOpenApi",
-            "security": [],
-            "responses": {"200": _json({"type": "object"}, "The OpenAPI 3.1 document.")},
-        }
-    },
-}
-
-DOCUMENT: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "refnet JSON API",
-        "version": "1.0.0",
-        "description": "Closed-loop referrals between the members of a network. "
-        "Authenticate with a personal token (`Authorization: Bearer rn_…`, from the tokens "
-        "page or `flask tokens create`) or the signed-in session; session requests that "
-        "change data must be `application/json`. Errors are "
-        '`{"error": CODE, "message": TEXT, "fields": {…}}`.',
-    },
-    "servers": [{"url": "/api/v1"}],
-    "security": [{"bearerAuth": []}, {"cookieAuth": []}],
-    "paths": PATHS,
-    "components": {
-        "schemas": SCHEMAS,
-        "responses": {f"E{code}": _json(ref("Error"), text) for code, text in ERRORS.items()},
-        "securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer", "description": "rn_… token"},
-            "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+def build_document(app: Flask) -> dict[str, Any]:
+    """The document of the routes in app.url_map that have a declared operation."""
+    paths: dict[str, dict[str, Any]] = {}
+    prefix = bp.url_prefix or ""
+    for rule in app.url_map.iter_rules():
+        op = OPERATIONS.get(rule.endpoint)
+        if op is None or op.method not in (rule.methods or ()):
+            continue  # an undeclared route: tests/test_openapi.py finds it missing
+        path = openapi_path(rule.rule.removeprefix(prefix))
+        paths.setdefault(path, {})[op.method.lower()] = _operation(op, rule)
+    return {
+        "openapi": "3.1.0",
+        "info": INFO,
+        "servers": [{"url": prefix}],
+        "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+        "paths": paths,
+        "components": {
+            "schemas": _component_schemas(),
+            "responses": {f"E{code}": _json(_ref(Error), text) for code, text in ERRORS.items()},
+            "securitySchemes": SECURITY_SCHEMES,
         },
-    },
-}
+    }
 
 
-@bp.get("/openapi.json")
+@operation(
+    "GET",
+    "/openapi.json",
+    "getOpenApi",
+    summary="This document",
+    answer=(200, {"type": "object"}, "The OpenAPI 3.1 document."),
+    public=True,
+)
 def openapi_document():
-    return DOCUMENT
+    # Built once per app, on first use: every route is registered by then.
+    if "refnet_openapi" not in current_app.extensions:
+        current_app.extensions["refnet_openapi"] = build_document(current_app)
+    return current_app.extensions["refnet_openapi"]

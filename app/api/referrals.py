@@ -6,64 +6,25 @@ from typing import Any
 
 from flask import request, url_for
 
-from app.api import bp
+from app.api import schemas
 from app.api.auth import api_user
-from app.api.body import (
-    BOOLEAN,
-    INTEGER,
-    NUMBER_OR_STRING,
-    OBJECT,
-    STRING,
-    json_object,
-    typed_fields,
-)
+from app.api.body import json_object
 from app.api.errors import ApiError
-from app.api.serialize import referral_as_json, referral_summary
-from app.audit.service import record
+from app.api.idempotency import answer, idempotent
+from app.api.inputs import ActionRequest, NewReferral, ReferralQuery, validated
+from app.api.registry import operation
+from app.api.schemas import USER_ACTIONS
+from app.api.serialize import as_json, as_referral, as_summary
 from app.extensions import db
 from app.mail.outbox import deliver_pending
-from app.models import Role
-from app.referrals.access import referral_for
+from app.referrals import service
+from app.referrals.access import read_referral, referral_for
 from app.referrals.clients import ClientInput
 from app.referrals.listing import carried_args, page_of, parse_filter
-from app.referrals.service import NewReferral, perform, send_referral
+from app.referrals.service import perform, send_referral
 from app.referrals.states import transition_for
 
 REFERRAL_ID = "<int(min=1, max=2147483647):referral_id>"
-
-SEND_FIELDS = {
-    "receiver_id": INTEGER,
-    "sender_id": INTEGER,
-    "kind": STRING,
-    "priority": STRING,
-    "reason": STRING,
-    "service": STRING,
-    "notes": STRING,
-    "client_id": INTEGER,
-    "client": OBJECT,
-    "confirm_duplicate": BOOLEAN,
-}
-CLIENT_FIELDS = {
-    "given_name": STRING,
-    "family_name": STRING,
-    "birth_date": STRING,
-    "email": STRING,
-    "phone": STRING,
-    "identifier": STRING,
-    "consent": BOOLEAN,
-}
-ACTION_FIELDS = {
-    "version": INTEGER,
-    "reason": STRING,
-    "receiver_id": INTEGER,
-    "appointment_at": STRING,
-    "visit_date": STRING,
-    "outcome": STRING,
-    "value": NUMBER_OR_STRING,
-    "note": STRING,
-    "cancel": BOOLEAN,
-    "suggested_member_id": INTEGER,
-}
 
 
 def _committed(payload: dict[str, Any]) -> dict[str, Any]:
@@ -72,70 +33,103 @@ def _committed(payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-@bp.post("/referrals")
+@operation(
+    "POST",
+    "/referrals",
+    "sendReferral",
+    summary="Send a referral (practitioners)",
+    answer=(201, schemas.Referral, "The referral, sent."),
+    errors=(400, 403, 409, 413, 415, 422),
+    body=NewReferral,
+    idempotent=True,
+    description="Coordinators and admins get 403. A possible duplicate (same client, same "
+    "receiver, open, last 30 days) is 422 possible_duplicate until confirm_duplicate is true.",
+)
+@idempotent
 def send():
     user = api_user()
-    if user.role != Role.PRACTITIONER:
-        raise ApiError(
-            403,
-            "forbidden",
-            "Only practitioners send referrals: coordinators and admins act for no member.",
-        )
-    fields = typed_fields(json_object(), SEND_FIELDS)
+    body = validated(NewReferral, json_object())
     client = None
-    if "client" in fields:
-        client = ClientInput(**typed_fields(fields.pop("client"), CLIENT_FIELDS, prefix="client."))
+    if body.client is not None:
+        client = ClientInput(**body.client.model_dump(exclude_none=True))
     referral = send_referral(
         user,
-        NewReferral(
-            receiver_id=fields.get("receiver_id"),
-            kind=fields.get("kind"),
-            priority=fields.get("priority"),
-            reason=fields.get("reason"),
-            service=fields.get("service"),
-            notes=fields.get("notes"),
-            sender_id=fields.get("sender_id"),
-            client_id=fields.get("client_id"),
+        service.NewReferral(
+            **body.model_dump(exclude={"client", "confirm_duplicate"}),
             client=client,
-            confirm_duplicate=fields.get("confirm_duplicate", False),
+            confirm_duplicate=bool(body.confirm_duplicate),
         ),
     )
-    db.session.commit()
     location = url_for("api.get_referral", referral_id=referral.id, _external=True)
-    return _committed(referral_as_json(referral, user)), 201, {"Location": location}
+    payload, status, headers = answer(
+        as_json(as_referral(referral, user)), 201, {"Location": location}
+    )
+    return _committed(payload), status, headers
 
 
-@bp.get("/referrals")
+@operation(
+    "GET",
+    "/referrals",
+    "listReferrals",
+    summary="Referrals the caller may see, newest first",
+    answer=(200, schemas.ReferralPage, "One page; follow `next` for the following one."),
+    errors=(422,),
+    query=ReferralQuery,
+    description="Keyset pagination on (sent_at, id): no duplicates or gaps while new "
+    "referrals arrive. List items carry no client data.",
+)
 def list_referrals():
     user = api_user()
-    flt = parse_filter(user, request.args)
-    rows, cursor = page_of(user, flt)
+    rows, cursor = page_of(user, parse_filter(user, request.args))
     following = None
     if cursor is not None:
         following = url_for(
             "api.list_referrals", **carried_args(request.args), cursor=cursor, _external=True
         )
-    return {"items": [referral_summary(r) for r in rows], "next": following}
+    return as_json(schemas.ReferralPage(items=[as_summary(r) for r in rows], next=following))
 
 
-@bp.get(f"/referrals/{REFERRAL_ID}")
+@operation(
+    "GET",
+    f"/referrals/{REFERRAL_ID}",
+    "getReferral",
+    summary="One referral with its timeline and what the caller may do next",
+    answer=(200, schemas.Referral, "The referral (the read is audited)."),
+    errors=(404,),
+)
 def get_referral(referral_id: int):
     user = api_user()
-    referral = referral_for(user, referral_id)
-    payload = referral_as_json(referral, user)
-    record("view", "referral", referral.id, user=user)
+    referral = read_referral(user, referral_id)
+    payload = as_json(as_referral(referral, user))
     db.session.commit()
     return payload
 
 
-@bp.post(f"/referrals/{REFERRAL_ID}/actions/<action>")
+@operation(
+    "POST",
+    f"/referrals/{REFERRAL_ID}/actions/<action>",
+    "actOnReferral",
+    summary="Move a referral on: accept, decline, forward, cancel, schedule, reschedule, "
+    "record-visit, no-show, close",
+    answer=(200, schemas.Referral, "The referral after the action."),
+    errors=(400, 403, 404, 409, 413, 415, 422),
+    body=ActionRequest,
+    path_schemas={"action": {"type": "string", "enum": USER_ACTIONS}},
+    idempotent=True,
+    description="Fields by action: decline reason (suggested_member_id); forward receiver_id "
+    "(reason); cancel reason; schedule appointment_at; reschedule appointment_at (the new time; "
+    "the sender is told); record-visit visit_date; no-show "
+    "(cancel, reason); close outcome (value, professional only). Unknown actions are 404; "
+    "expire is refnet's own (403).",
+)
+@idempotent
 def act(referral_id: int, action: str):
     user = api_user()
     if transition_for(action) is None:
         raise ApiError(404, "not_found", f"There is no action “{action[:40]}”.")
     referral = referral_for(user, referral_id)
-    fields = typed_fields(json_object(), ACTION_FIELDS, required=("version",))
-    version = fields.pop("version")
-    perform(referral, action, user, version=version, values=fields)
-    db.session.commit()
-    return _committed(referral_as_json(referral, user))
+    body = validated(ActionRequest, json_object())
+    values = body.model_dump(exclude_none=True, exclude={"version"})
+    perform(referral, action, user, version=body.version, values=values)
+    payload, status, _headers = answer(as_json(as_referral(referral, user)))
+    return _committed(payload), status

@@ -2,47 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-
 from flask import Blueprint, render_template, request
-from sqlalchemy import select
+from flask_login import current_user
 
-from app.auth.policy import roles_required
-from app.extensions import db
-from app.models import AuditLog, Role, User
+from app import fields as f
+from app.audit.service import AuditQuery, audit_trail
+from app.auth.decorators import roles_required
+from app.models import Role
+from app.paging import numbered_page
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 
-def _day(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+def _query() -> AuditQuery:
+    """The page's filters; a value that does not read is left out, as a search box does."""
+    args, ignored = request.args, f.FieldProblems()
+    since, until = (
+        f.day(ignored, name, args[name], label=name) if args.get(name) else None
+        for name in ("from", "to")
+    )
+    return AuditQuery(
+        user_email=args.get("user", "")[:254],
+        entity=args.get("entity", "")[:40],
+        entity_id=f.query_integer(
+            ignored, "entity_id", args.get("entity_id"), low=1, high=2**31 - 1
+        ),
+        action=args.get("action", "")[:40],
+        since=since,
+        until=until,
+    )
 
 
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def index():
-    args = request.args
-    query = select(AuditLog).outerjoin(User, User.id == AuditLog.user_id)
-    if email := args.get("user", "").strip().lower():
-        query = query.where(User.email == email)
-    if entity := args.get("entity", "").strip():
-        query = query.where(AuditLog.entity == entity)
-    if args.get("entity_id", "").isdigit():
-        query = query.where(AuditLog.entity_id == int(args["entity_id"]))
-    if action := args.get("action", "").strip():
-        query = query.where(AuditLog.action == action)
-    if since := _day("from"):
-        query = query.where(AuditLog.at >= datetime.combine(since, time(), UTC))
-    if until := _day("to"):
-        query = query.where(AuditLog.at <= datetime.combine(until, time.max, UTC))
-    page = db.paginate(
-        query.order_by(AuditLog.id.desc()),
-        page=args.get("page", 1, type=int),
-        per_page=50,
-        error_out=False,
-        count=True,
-    )
-    return render_template("audit/index.html", page=page, args=args)
+    page = numbered_page(audit_trail(current_user, _query()), request.args, per_page=50)
+    return render_template("audit/index.html", page=page, args=request.args)

@@ -19,7 +19,10 @@ class SetPasswordForm(FlaskForm):
     password = PasswordField(
         "New password",
         validators=[DataRequired(), Length(min=MIN_LENGTH, max=256)],
-        description=f"At least {MIN_LENGTH} characters.",
+        description=(
+            f"At least {MIN_LENGTH} characters; not a commonly used password, nor your name or"
+            " e-mail address. A few unrelated words make a good one."
+        ),
     )
     confirm = PasswordField(
         "Repeat the password",

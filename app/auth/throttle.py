@@ -1,4 +1,14 @@
-"""Throttle failed sign-ins per account and per client address (the `limits` library)."""
+"""Throttle failed sign-ins (the `limits` library), so that guessing is slow and nobody can
+lock someone else out.
+
+- per account *and* address: the guesser at one address is stopped (LOGIN_LIMIT_PAIR);
+- per address, whatever the account (LOGIN_LIMIT_ADDRESS);
+- per account across addresses (LOGIN_LIMIT_ACCOUNT): past it the account is *slowed*, not
+  locked: attempts from anywhere pass at LOGIN_SLOW_RATE, so its owner can still sign in
+  (a few seconds later), and the owner is told by e-mail, once per window.
+
+Five wrong passwords from one address used to lock the owner out from everywhere.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +19,60 @@ from limits.strategies import MovingWindowRateLimiter
 
 
 class LoginThrottle:
-    def __init__(self, storage_uri: str, per_account: str, per_address: str) -> None:
+    def __init__(
+        self, storage_uri: str, *, per_pair: str, per_address: str, per_account: str, slow: str
+    ) -> None:
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
-        self._account = parse(per_account)
+        self._pair = parse(per_pair)
         self._address = parse(per_address)
+        self._account = parse(per_account)
+        self._slow = parse(slow)
+        # One warning e-mail to the owner per window of the account limit.
+        self._notice = parse(f"1 per {per_account.partition(' per ')[2]}")
 
-    def _keys(self, email: str, address: str):
+    def _locks(self, email: str, address: str):
         return (
-            (self._account, "login-account", email.lower()),
+            (self._pair, "login-pair", email, address),
             (self._address, "login-ip", address),
         )
 
+    def slowed(self, email: str) -> bool:
+        """True while the account has had too many failures across addresses."""
+        return not self._limiter.test(self._account, "login-account", email)
+
     def allowed(self, email: str, address: str) -> bool:
-        return all(self._limiter.test(limit, *key) for limit, *key in self._keys(email, address))
+        return self.refusal(email, address) is None
 
-    def failed(self, email: str, address: str) -> None:
-        for limit, *key in self._keys(email, address):
+    def refusal(self, email: str, address: str) -> str | None:
+        """Why this attempt may not be checked: "locked" (this address waits out the window),
+        "slowed" (the account takes one attempt per slow period), or None."""
+        email = email.lower()
+        if not all(self._limiter.test(limit, *key) for limit, *key in self._locks(email, address)):
+            return "locked"
+        if self.slowed(email) and not self._limiter.hit(self._slow, "login-slow", email):
+            return "slowed"
+        return None
+
+    def failed(self, email: str, address: str) -> bool:
+        """Count a failure; True when the owner should now be told (once per window)."""
+        email = email.lower()
+        for limit, *key in self._locks(email, address):
             self._limiter.hit(limit, *key)
+        self._limiter.hit(self._account, "login-account", email)
+        return self.slowed(email) and self._limiter.hit(self._notice, "login-notice", email)
 
-    def succeeded(self, email: str) -> None:
-        self._limiter.clear(self._account, "login-account", email.lower())
+    def succeeded(self, email: str, address: str) -> None:
+        self._limiter.clear(self._pair, "login-pair", email.lower(), address)
 
 
 def init_throttle(app) -> None:
+    config = app.config
     app.extensions["login_throttle"] = LoginThrottle(
-        app.config["RATELIMIT_STORAGE_URI"],
-        app.config["LOGIN_LIMIT_ACCOUNT"],
-        app.config["LOGIN_LIMIT_ADDRESS"],
+        config["RATELIMIT_STORAGE_URI"],
+        per_pair=config["LOGIN_LIMIT_PAIR"],
+        per_address=config["LOGIN_LIMIT_ADDRESS"],
+        per_account=config["LOGIN_LIMIT_ACCOUNT"],
+        slow=config["LOGIN_SLOW_RATE"],
     )
 
 

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from app.audit.service import record
 from app.auth.forms import SetPasswordForm, SignInForm
 from app.auth.service import SignInError, SignInThrottled, authenticate
+from app.auth.sessions import (
+    current_session,
+    end_own_session,
+    end_session,
+    end_sessions_of,
+    sessions_of,
+    start_session,
+)
 from app.extensions import db
+from app.forms import ConfirmForm, form_status
+from app.mail.outbox import deliver_pending
 from app.users.service import UserError, set_password, user_from_invite
 
 bp = Blueprint("auth", __name__)
@@ -40,11 +50,11 @@ def login():
             status = 429
         except SignInError as exc:
             db.session.commit()  # keep the audit row of the failure
+            deliver_pending()  # the owner's warning, when this failure queued one
             form.form_errors.append(str(exc))
             status = 401
         else:
-            session.clear()  # a fresh session on sign-in: no fixation
-            login_user(user)
+            start_session(user)  # a fresh session on sign-in: no fixation
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
@@ -56,9 +66,8 @@ def login():
 @login_required
 def logout():
     record("sign-out", "user", current_user.id)
+    end_session()
     db.session.commit()
-    logout_user()
-    session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -77,10 +86,46 @@ def accept_invite(token: str):
             form.password.errors.append(str(exc))
         else:
             record("set-password", "user", user.id, user=user)
+            start_session(user)
             db.session.commit()
-            session.clear()
-            login_user(user)
             flash("Your password is set. Welcome to refnet.", "success")
             return redirect(url_for("dashboard.index"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/invite.html", form=form, user=user), status
+    return render_template("auth/invite.html", form=form, user=user), form_status()
+
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():
+    """The user's signed-in sessions, this one first; each can be ended."""
+    rows = sessions_of(current_user)
+    this = current_session()
+    rows.sort(key=lambda row: this is None or row.id != this.id)
+    return render_template("auth/sessions.html", rows=rows, this=this, end_form=ConfirmForm())
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_one_session(session_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    this = current_session()
+    if this is not None and this.id == session_id:
+        return logout()
+    if not end_own_session(current_user, session_id):
+        abort(404)
+    record("end-session", "user", current_user.id)
+    db.session.commit()
+    flash("That session is ended: it is signed out.", "success")
+    return redirect(url_for("auth.sessions"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ended = end_sessions_of(current_user, keep=current_session())
+    record("end-sessions", "user", current_user.id, detail=f"ended={ended}")
+    db.session.commit()
+    flash(f"Signed out everywhere else ({ended} other session(s) ended).", "success")
+    return redirect(url_for("auth.sessions"))

@@ -2,50 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import func, select, true
 
+from app.auth.policy import managed_network_ids
 from app.extensions import db
-from app.models import Member, Referral, Status, User, utcnow
-
-
-@dataclass
-class StatusCounts:
-    by_status: dict[Status, int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_status.values())
-
-    @property
-    def open(self) -> int:
-        return sum(n for s, n in self.by_status.items() if s.is_open)
-
-    def rows(self) -> list[tuple[Status, int]]:
-        """Every status in workflow order, zeros included, for tables and bar charts."""
-        return [(s, self.by_status.get(s, 0)) for s in Status]
-
-    @property
-    def largest(self) -> int:
-        return max(self.by_status.values(), default=0)
-
-
-def status_counts(condition: ColumnElement[bool]) -> StatusCounts:
-    rows = db.session.execute(
-        select(Referral.status, func.count()).where(condition).group_by(Referral.status)
-    ).all()
-    return StatusCounts({Status(s): n for s, n in rows})
+from app.models import Member, Referral, Role, Status, User, utcnow
+from app.referrals.counts import status_counts
+from app.referrals.day_counts import in_status_sent_before, sent_since, status_counts_in
+from app.referrals.listing import ROWS_WITH_PARTIES
 
 
 def practitioner_overview(user: User) -> dict:
+    """What waits for a practitioner's members, and how their referrals stand."""
     ids = user.member_ids
     waiting = db.session.scalars(
         select(Referral)
         .where(Referral.receiver_id.in_(ids), Referral.status == Status.SENT)
         .order_by(Referral.sent_at.desc())
         .limit(10)
+        .options(*ROWS_WITH_PARTIES)
     ).all()
     return {
         "inbox": status_counts(Referral.receiver_id.in_(ids)),
@@ -54,9 +31,13 @@ def practitioner_overview(user: User) -> dict:
     }
 
 
-def network_overview(network_ids: list[int] | None) -> dict:
-    """The network at a glance; None means every network (admins)."""
-    in_scope = Referral.network_id.in_(network_ids) if network_ids is not None else true()
+def network_overview(user: User | None) -> dict:
+    """The networks this user manages at a glance (every network for admins).
+
+    The referral figures come from the day counts (app/referrals/day_counts.py), not from a
+    count of every referral of the network on every view.
+    """
+    network_ids = managed_network_ids(user)
     member_scope = Member.network_id.in_(network_ids) if network_ids is not None else true()
     members = db.session.execute(
         select(
@@ -65,24 +46,22 @@ def network_overview(network_ids: list[int] | None) -> dict:
             func.count().filter(Member.active.is_(True), Member.accepting.is_(True)),
         ).where(member_scope)
     ).one()
-    since = utcnow() - timedelta(days=30)
-    recent = db.session.scalar(
-        select(func.count()).select_from(Referral).where(in_scope, Referral.sent_at >= since)
-    )
-    stale = db.session.scalar(
-        select(func.count())
-        .select_from(Referral)
-        .where(
-            in_scope,
-            Referral.status == Status.SENT,
-            Referral.sent_at < utcnow() - timedelta(days=5),
-        )
-    )
+    now = utcnow()
     return {
-        "referrals": status_counts(in_scope),
+        "referrals": status_counts_in(network_ids),
         "members_total": members[0],
         "members_active": members[1],
         "members_accepting": members[2],
-        "sent_last_30_days": recent or 0,
-        "unanswered_over_5_days": stale or 0,
+        "sent_last_30_days": sent_since(network_ids, now - timedelta(days=30)),
+        "unanswered_over_5_days": in_status_sent_before(
+            network_ids, Status.SENT, now - timedelta(days=5)
+        ),
+        "networks": user.networks if user is not None and user.role == Role.COORDINATOR else None,
     }
+
+
+def overview(user: User) -> tuple[str, dict]:
+    """The dashboard this user sees: its template name and figures."""
+    if user.role == Role.PRACTITIONER:
+        return "dashboard/practitioner.html", practitioner_overview(user)
+    return "dashboard/network.html", network_overview(user)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.auth.policy import managed_network_ids
-from app.dashboard.service import network_overview, practitioner_overview
-from app.models import Role
+from app.dashboard.service import overview
 
 bp = Blueprint("dashboard", __name__)
 
@@ -22,10 +20,5 @@ def home():
 @bp.route("/dashboard")
 @login_required
 def index():
-    if current_user.role == Role.PRACTITIONER:
-        return render_template("dashboard/practitioner.html", **practitioner_overview(current_user))
-    return render_template(
-        "dashboard/network.html",
-        **network_overview(managed_network_ids(current_user)),
-        networks=current_user.networks if current_user.role == Role.COORDINATOR else None,
-    )
+    template, figures = overview(current_user)
+    return render_template(template, **figures)

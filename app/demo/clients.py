@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from app.demo.cast import CastMember, NetworkCast, slug
 from app.demo.catalogue.people import FAMILY_NAMES, GIVEN_NAMES, MOBILE_PREFIX
 from app.demo.timeline import MINUTE
+from app.models.enums import NetworkKind
 
 CLIENT_COLUMNS = (
     "id", "network_id", "given_name", "family_name", "birth_date", "email", "phone",
@@ -27,6 +28,7 @@ class ClientBook:
         self.rows: list[list] = []
         self._last_of: dict[int, list] = {}
         self._slugs = {n: slug(n) for n in (*GIVEN_NAMES, *FAMILY_NAMES)}
+        self._professional = cast.catalogue.kind == NetworkKind.PROFESSIONAL
 
     def start_batch(self) -> None:
         """Rows already handed out are written; only clients of the new batch are reused."""
@@ -56,7 +58,8 @@ class ClientBook:
             self.cast.network_id,
             given,
             family,
-            date.fromordinal(self.anchor_ordinal - age_days),
+            # A business client's birth date is none of the network's business.
+            None if self._professional else date.fromordinal(self.anchor_ordinal - age_days),
             email,
             phone,
             f"{self.cast.catalogue.identifier_prefix}-{client_id:07d}",

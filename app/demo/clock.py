@@ -2,7 +2,7 @@
 
 Planned durations ignore the clock; here people act in the daytime, appointments are in the
 morning, and a visit is stored as noon of its day in the network's timezone, as the
-referral service records it (`app.referrals.fields.local_noon`). Every step stays strictly
+referral service records it (`app.fields.local_noon`). Every step stays strictly
 after the one before it, and an appointment comes before what follows it.
 """
 
@@ -11,8 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from app.demo.timeline import DAY, HOUR, MINUTE, SYSTEM, Timeline
-from app.referrals.fields import local_noon
+from app.demo.timeline import (
+    ACCEPTED,
+    DAY,
+    HOUR,
+    MINUTE,
+    NO_SHOW,
+    RECORD_VISIT,
+    RESCHEDULE,
+    SCHEDULE,
+    SYSTEM,
+    Timeline,
+)
+from app.fields import local_noon
 
 WORKDAY_START = 7 * HOUR + 30 * MINUTE
 WORKDAY_LENGTH = 10 * HOUR + 30 * MINUTE
@@ -73,14 +84,14 @@ class Clock:
             ts = planned + drift
             if side == SYSTEM:  # the system keeps no hours, and counts from the actual send
                 ts = out[0] + offset
-            elif action == "record-visit":
+            elif action == RECORD_VISIT:
                 if appointment is not None:
                     ts = appointment
                 ts, visit_day = self.noon(ts)
                 if ts <= previous:
                     ts, visit_day = self.noon(ts + DAY)
                 drift = max(drift, ts - planned)
-            elif action == "no-show":
+            elif action == NO_SHOW:
                 ts = max(working_hours(ts), appointment + HOUR)
                 drift = max(drift, ts - planned)
             else:
@@ -89,9 +100,9 @@ class Clock:
                 ts = previous + MINUTE
             out.append(ts)
             previous = ts
-            if action == "schedule":
+            if action in (SCHEDULE, RESCHEDULE):
                 appointment = self._morning(sent_ts + next(appointments) + drift, ts)
-            elif action == "no-show" and to_status == "accepted":
+            elif action == NO_SHOW and to_status == ACCEPTED:
                 appointment = None  # the service clears a missed appointment
         return Times(sent_ts, out, appointment, visit_day)
 

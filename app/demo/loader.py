@@ -41,6 +41,7 @@ from app.demo.referrals import (
 from app.demo.writer import writer_for
 from app.extensions import db
 from app.models import Network, NetworkKind, User
+from app.referrals.day_counts import rebuild_day_counts
 
 MIN_MEMBERS = 4  # a GP and a cardiologist, a lawyer and an accountant
 BATCH_SIZE = 20_000
@@ -163,6 +164,8 @@ def load_demo(
             if on_progress is not None:
                 on_progress(len(batch.referrals))
     writer.sync_ids(["client", "referral", "referral_event"])
+    # The referrals went in around the ORM (COPY or executemany): count them once, here.
+    rebuild_day_counts()
     return summary
 
 

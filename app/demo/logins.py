@@ -64,13 +64,8 @@ def _create(
     members: Sequence[int] = (),
     networks: Sequence[int] = (),
 ) -> int:
-    user = create_user(
-        email=email,
-        name=name,
-        role=role,
-        password=DEMO_PASSWORD,
-        member_ids=list(members),
-        network_ids=list(networks),
-    )
+    links = {"member_ids": list(members), "network_ids": list(networks)}
+    # None: refnet itself, loading the demo.
+    user = create_user(None, email=email, name=name, role=role, password=DEMO_PASSWORD, **links)
     user.created_at = anchor - timedelta(days=430)  # reproducible, like every generated time
     return user.id

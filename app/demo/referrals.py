@@ -17,20 +17,38 @@ from app.demo.cast import CastMember, NetworkCast, weighted_index
 from app.demo.clients import ClientBook
 from app.demo.clock import Clock, Times
 from app.demo.timeline import (
+    ACCEPT,
+    ACCEPTED,
+    CANCEL,
+    CANCELLED,
+    CLOSE,
+    CLOSED,
     DAY,
+    DECLINE,
+    DECLINED,
+    EXPIRE,
+    EXPIRED,
     FINISHED,
     FINISHED_CUM,
+    FORWARD,
     MINUTE,
+    NO_SHOW,
     PRIORITIES,
     PRIORITY_CUM,
     RECEIVER,
-    SENDER,
+    RECORD_VISIT,
+    SCHEDULE,
+    SCHEDULED,
+    SEND,
+    SENT,
     STATUS_CUM,
     STATUSES,
+    VISITED,
     Timeline,
     TimelinePlanner,
+    forwarded_parent,
 )
-from app.referrals.fields import add_months
+from app.fields import add_months
 
 REFERRAL_COLUMNS = (
     "id", "network_id", "sender_id", "receiver_id", "client_id", "created_by_id",
@@ -51,10 +69,10 @@ EXPIRED_REASON = "No answer in time"  # what the referral service records on exp
 # Pinned at the start of each network so that the showcase members (the demo logins) have
 # every status in their outbox and some referrals in their inbox, whatever the size.
 PINNED = tuple((0, 1, status) for status in STATUSES) + tuple(
-    (1, 0, status) for status in ("closed", "sent", "accepted", "visited", "scheduled")
+    (1, 0, status) for status in (CLOSED, SENT, ACCEPTED, VISITED, SCHEDULED)
 )
 # Actions whose event carries the referral's status reason as its note.
-REASON_ACTIONS = frozenset({"decline", "forward", "cancel", "expire"})
+REASON_ACTIONS = frozenset({DECLINE, FORWARD, CANCEL, EXPIRE})
 
 
 @dataclass(slots=True)
@@ -140,7 +158,7 @@ class ReferralGenerator:
             else:
                 status = STATUSES[weighted_index(STATUS_CUM, r)]
         colleague = None
-        if status == "declined" and not old and room >= 2 and r() < FORWARD_SHARE:
+        if status == DECLINED and not old and room >= 2 and r() < FORWARD_SHARE:
             colleague = self._colleague(receiver, avoid=(s, rc))
         texts = self._texts(receiver)
         if colleague is None:
@@ -153,10 +171,7 @@ class ReferralGenerator:
         child = self.planner.plan(STATUSES[weighted_index(STATUS_CUM, r)], priority)
         child_times = self.clock.times(child, self.planner.place(child, old), self.latest)
         respond = 30 * MINUTE + int(r() * r() * 3 * DAY)
-        parent = Timeline(
-            "declined",
-            [("send", None, "sent", 0, SENDER), ("forward", "sent", "declined", respond, RECEIVER)],
-        )
+        parent = forwarded_parent(respond)
         parent_times = self.clock.times(parent, child_times.planned_sent - respond, self.latest)
         parent_times.steps[-1] = child_times.steps[0]
         client = self.clients.client_for(sender, parent_times.steps[0])
@@ -186,18 +201,18 @@ class ReferralGenerator:
         catalogue = self.catalogue
         profile = receiver.profile
         status = timeline.status
-        if status == "declined":
+        if status == DECLINED:
             if reason is None:
                 reason = catalogue.decline_reasons[int(r() * len(catalogue.decline_reasons))]
             return reason, None, None
-        if status == "cancelled":
+        if status == CANCELLED:
             reasons = (
                 catalogue.no_show_reasons if timeline.no_show_cancel else catalogue.cancel_reasons
             )
             return reasons[int(r() * len(reasons))], None, None
-        if status == "expired":
+        if status == EXPIRED:
             return EXPIRED_REASON, None, None
-        if status == "closed":
+        if status == CLOSED:
             outcome = profile.outcomes[int(r() * len(profile.outcomes))]
             value = None
             if profile.value_range is not None:  # professional work only
@@ -228,7 +243,7 @@ class ReferralGenerator:
         if created_by is None:
             created_by = sender.user_id
         status_reason, outcome, value = self._outcome(timeline, receiver, reason)
-        if status == "declined" and suggested is None and self.r() < SUGGEST_SHARE:
+        if status == DECLINED and suggested is None and self.r() < SUGGEST_SHARE:
             suggested = self._colleague(receiver, avoid=(receiver.index, sender.index))
 
         # One datetime per step; the referral's columns reuse the same objects.
@@ -241,18 +256,18 @@ class ReferralGenerator:
         ):
             when = fromts(ts, UTC)
             at[action] = when
-            if action == "send":
+            if action == SEND:
                 actor = created_by
             elif side == RECEIVER:
                 actor = receiver.user_id
             else:  # the sender cancels; the system expires
-                actor = sender.user_id if action == "cancel" else None
+                actor = sender.user_id if action == CANCEL else None
             note = None
-            if action in REASON_ACTIONS or to_status == "cancelled":
+            if action in REASON_ACTIONS or to_status == CANCELLED:
                 note = status_reason
-            elif action == "close":
+            elif action == CLOSE:
                 note = outcome
-            elif forwarded_from is not None and action == "send":
+            elif forwarded_from is not None and action == SEND:
                 note = f"Forwarded from referral #{forwarded_from}"
             events.append(
                 (event_id, referral_id, actor, action, from_status, to_status, note, when)
@@ -263,19 +278,19 @@ class ReferralGenerator:
         appointment_at = scheduled_at = None
         if times.appointment is not None:  # a missed appointment is cleared, as the service does
             appointment_at = fromts(times.appointment, UTC)
-            scheduled_at = at["schedule"]
-        cancelled_at = at.get("cancel")
+            scheduled_at = at[SCHEDULE]
+        cancelled_at = at.get(CANCEL)
         if cancelled_at is None and timeline.no_show_cancel:
-            cancelled_at = at["no-show"]
+            cancelled_at = at[NO_SHOW]
         service, referral_reason, notes = texts
         batch.referrals.append(
             (
                 referral_id, self.cast.network_id, sender.id, receiver.id, client[0], created_by,
                 forwarded_from, None if suggested is None else suggested.id, self.kind,
                 PRIORITIES[priority], status, referral_reason, service, notes,
-                at["send"], at.get("accept"), at.get("decline") or at.get("forward"),
-                scheduled_at, appointment_at, at.get("record-visit"), at.get("close"),
-                cancelled_at, at.get("expire"), events[-1][7],
+                at[SEND], at.get(ACCEPT), at.get(DECLINE) or at.get(FORWARD),
+                scheduled_at, appointment_at, at.get(RECORD_VISIT), at.get(CLOSE),
+                cancelled_at, at.get(EXPIRE), events[-1][7],
                 status_reason, outcome, value, self._valid_until_from(times.visit_day),
                 len(timeline.steps),
             )

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from app.models.enums import Priority, Status
+from app.referrals.states import Action
+
 MINUTE = 60
 HOUR = 3600
 DAY = 86400
@@ -17,26 +20,29 @@ YEAR = 365 * DAY
 
 SENDER, RECEIVER, SYSTEM = 0, 1, 2
 
-PRIORITIES = ("routine", "urgent", "asap", "stat")
+# The transition table's names, as the plain strings the rows are written with (a step is
+# a tuple made a million times, and COPY writes it as it is). tests/test_demo_timeline.py
+# holds every planned step to a row of TRANSITIONS.
+SEND = "send"  # a referral's first step; no row of the table, which starts from a status
+ACCEPT, DECLINE, FORWARD = Action.ACCEPT.value, Action.DECLINE.value, Action.FORWARD.value
+CANCEL, EXPIRE, SCHEDULE = Action.CANCEL.value, Action.EXPIRE.value, Action.SCHEDULE.value
+RECORD_VISIT, NO_SHOW, CLOSE = Action.RECORD_VISIT.value, Action.NO_SHOW.value, Action.CLOSE.value
+RESCHEDULE = Action.RESCHEDULE.value
+SENT, ACCEPTED, DECLINED = Status.SENT.value, Status.ACCEPTED.value, Status.DECLINED.value
+SCHEDULED, VISITED, CLOSED = Status.SCHEDULED.value, Status.VISITED.value, Status.CLOSED.value
+CANCELLED, EXPIRED = Status.CANCELLED.value, Status.EXPIRED.value
+
+PRIORITIES = tuple(p.value for p in Priority)  # routine, urgent, asap, stat
 # Index into PRIORITIES, drawn by these weights per network kind.
 PRIORITY_CUM = {
     "clinical": list(accumulate((78, 13, 7, 2))),
     "professional": list(accumulate((85, 11, 4, 0))),
 }
 
-STATUSES = (
-    "closed",
-    "visited",
-    "scheduled",
-    "accepted",
-    "sent",
-    "declined",
-    "cancelled",
-    "expired",
-)
+STATUSES = (CLOSED, VISITED, SCHEDULED, ACCEPTED, SENT, DECLINED, CANCELLED, EXPIRED)
 STATUS_CUM = list(accumulate((40, 6, 7, 6, 8, 12, 14, 7)))
 # Referrals touching a member that has left, or no longer accepts, ended long ago.
-FINISHED = ("closed", "declined", "cancelled", "expired")
+FINISHED = (CLOSED, DECLINED, CANCELLED, EXPIRED)
 FINISHED_CUM = list(accumulate((55, 16, 18, 11)))
 # A finished referral touching such a member had its last step at least this long ago.
 OLD_LAST_STEP = 75 * DAY
@@ -58,9 +64,9 @@ TO_NO_SHOW = (1 * HOUR, 2 * DAY)
 # At least SETTLE ago, leaving room for the clock (clock.py) to move steps into the daytime.
 SETTLE = 2 * DAY
 OPEN_LAST_STEP = {
-    "accepted": (SETTLE, 25 * DAY),
-    "scheduled": (SETTLE, 21 * DAY),
-    "visited": (SETTLE, 12 * DAY),
+    ACCEPTED: (SETTLE, 25 * DAY),
+    SCHEDULED: (SETTLE, 21 * DAY),
+    VISITED: (SETTLE, 12 * DAY),
 }
 
 # One step: (action, from_status, to_status, offset seconds from the send, acting side).
@@ -71,9 +77,9 @@ Step = tuple[str, str | None, str, int, int]
 class Timeline:
     status: str
     steps: list[Step]
-    # Offset of the appointment made by each "schedule" step, in order.
+    # Offset of the appointment made by each schedule step, in order.
     appointments: list[int] = field(default_factory=list)
-    # Set when the last "cancelled" step was a no-show rather than a cancel.
+    # Set when the step to cancelled was a no-show rather than a cancel.
     no_show_cancel: bool = False
 
     @property
@@ -102,53 +108,64 @@ class TimelinePlanner:
 
     def plan(self, status: str, priority: int) -> Timeline:
         r = self.r
-        steps: list[Step] = [("send", None, "sent", 0, SENDER)]
+        steps: list[Step] = [(SEND, None, SENT, 0, SENDER)]
         timeline = Timeline(status, steps)
-        if status == "sent":
+        if status == SENT:
             return timeline
-        if status == "expired":
-            steps.append(("expire", "sent", "expired", self.expire_after + int(r() * 900), SYSTEM))
+        if status == EXPIRED:
+            steps.append((EXPIRE, SENT, EXPIRED, self.expire_after + int(r() * 900), SYSTEM))
             return timeline
         t = _between(r, RESPOND[priority])
-        if status == "declined":
-            steps.append(("decline", "sent", "declined", t, RECEIVER))
+        if status == DECLINED:
+            steps.append((DECLINE, SENT, DECLINED, t, RECEIVER))
             return timeline
-        if status == "cancelled" and r() < 0.35:
-            steps.append(("cancel", "sent", "cancelled", t, SENDER))
+        if status == CANCELLED and r() < 0.35:
+            steps.append((CANCEL, SENT, CANCELLED, t, SENDER))
             return timeline
-        steps.append(("accept", "sent", "accepted", t, RECEIVER))
-        if status == "accepted":
+        steps.append((ACCEPT, SENT, ACCEPTED, t, RECEIVER))
+        if status == ACCEPTED:
             if r() < 0.15:
-                self._miss_appointment(timeline, t, priority, "accepted")
+                self._miss_appointment(timeline, t, priority, ACCEPTED)
             return timeline
-        if status == "cancelled":
+        if status == CANCELLED:
             self._cancel_after_accept(timeline, t, priority)
             return timeline
-        if status == "scheduled":
+        if status == SCHEDULED:
             t = self._schedule(timeline, t, priority)
-            if r() < 0.12:
-                t = self._miss_appointment(timeline, t, priority, "accepted", scheduled=True)
+            if r() < 0.1:
+                t = self._reschedule(timeline, t, priority)
+            elif r() < 0.12:
+                t = self._miss_appointment(timeline, t, priority, ACCEPTED, scheduled=True)
                 self._schedule(timeline, t, priority)
             return timeline
         # visited or closed
         if r() < 0.72:
             t = self._schedule(timeline, t, priority)
-            if r() < 0.06:
-                t = self._miss_appointment(timeline, t, priority, "accepted", scheduled=True)
+            if r() < 0.08:
+                t = self._reschedule(timeline, t, priority)
+            elif r() < 0.06:
+                t = self._miss_appointment(timeline, t, priority, ACCEPTED, scheduled=True)
                 t = self._schedule(timeline, t, priority)
             t = timeline.appointment + _between(r, TO_RECORD_VISIT, skew=False)
-            steps.append(("record-visit", "scheduled", "visited", t, RECEIVER))
+            steps.append((RECORD_VISIT, SCHEDULED, VISITED, t, RECEIVER))
         else:
             t += _between(r, LEAD[priority])
-            steps.append(("record-visit", "accepted", "visited", t, RECEIVER))
-        if status == "closed":
+            steps.append((RECORD_VISIT, ACCEPTED, VISITED, t, RECEIVER))
+        if status == CLOSED:
             t += _between(r, TO_CLOSE)
-            steps.append(("close", "visited", "closed", t, RECEIVER))
+            steps.append((CLOSE, VISITED, CLOSED, t, RECEIVER))
         return timeline
 
     def _schedule(self, timeline: Timeline, t: int, priority: int) -> int:
         t += _between(self.r, TO_SCHEDULE)
-        timeline.steps.append(("schedule", "accepted", "scheduled", t, RECEIVER))
+        timeline.steps.append((SCHEDULE, ACCEPTED, SCHEDULED, t, RECEIVER))
+        timeline.appointments.append(t + _between(self.r, LEAD[priority], skew=False))
+        return t
+
+    def _reschedule(self, timeline: Timeline, t: int, priority: int) -> int:
+        """The appointment moves, some time before it comes, to a new one later on."""
+        t += 1 + int((timeline.appointment - t) * self.r() * 0.5)
+        timeline.steps.append((RESCHEDULE, SCHEDULED, SCHEDULED, t, RECEIVER))
         timeline.appointments.append(t + _between(self.r, LEAD[priority], skew=False))
         return t
 
@@ -159,7 +176,7 @@ class TimelinePlanner:
         if not scheduled:
             t = self._schedule(timeline, t, priority)
         t = timeline.appointment + _between(self.r, TO_NO_SHOW)
-        timeline.steps.append(("no-show", "scheduled", to, t, RECEIVER))
+        timeline.steps.append((NO_SHOW, SCHEDULED, to, t, RECEIVER))
         return t
 
     def _cancel_after_accept(self, timeline: Timeline, t: int, priority: int) -> None:
@@ -167,17 +184,15 @@ class TimelinePlanner:
         choice = r()
         if choice < 0.4:
             t += _between(r, TO_CANCEL)
-            timeline.steps.append(("cancel", "accepted", "cancelled", t, SENDER))
+            timeline.steps.append((CANCEL, ACCEPTED, CANCELLED, t, SENDER))
             return
         scheduled_at = self._schedule(timeline, t, priority)
         if choice < 0.75:
             # Cancelled before the appointment came.
             t = scheduled_at + int((timeline.appointment - scheduled_at) * r())
-            timeline.steps.append(
-                ("cancel", "scheduled", "cancelled", max(t, scheduled_at + 1), SENDER)
-            )
+            timeline.steps.append((CANCEL, SCHEDULED, CANCELLED, max(t, scheduled_at + 1), SENDER))
             return
-        self._miss_appointment(timeline, scheduled_at, priority, "cancelled", scheduled=True)
+        self._miss_appointment(timeline, scheduled_at, priority, CANCELLED, scheduled=True)
         timeline.no_show_cancel = True
 
     def place(self, timeline: Timeline, old: bool) -> int:
@@ -185,7 +200,7 @@ class TimelinePlanner:
         r = self.r
         span = timeline.span
         status = timeline.status
-        if status == "sent":
+        if status == SENT:
             # Still waiting for an answer, so sent within the expiry window.
             days_ago = 1 + int(r() * (self.expire_after // DAY - 1))
             return self.anchor_ts - days_ago * DAY + int(r() * DAY)
@@ -195,3 +210,10 @@ class TimelinePlanner:
             low = OLD_LAST_STEP if old else SETTLE
             last_ago = low + int(max(YEAR - span - low, 0) * r())
         return self.anchor_ts - last_ago - span
+
+
+def forwarded_parent(respond: int) -> Timeline:
+    """A referral its receiver forwarded to a colleague `respond` seconds after the send."""
+    return Timeline(
+        DECLINED, [(SEND, None, SENT, 0, SENDER), (FORWARD, SENT, DECLINED, respond, RECEIVER)]
+    )

@@ -15,8 +15,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from app.forms import submitted
 from app.members.service import EDITABLE_FIELDS
 from app.models import MemberKind
+
+# British spelling, as the rest of the pages (the stored value stays "organization").
+MEMBER_KIND_LABELS = {
+    MemberKind.PRACTITIONER: "Practitioner",
+    MemberKind.ORGANIZATION: "Organisation",
+}
 
 
 class MemberForm(FlaskForm):
@@ -24,10 +31,7 @@ class MemberForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=160)])
     kind = SelectField(
         "Kind",
-        choices=[
-            SelectChoice(MemberKind.PRACTITIONER.value, "Practitioner"),
-            SelectChoice(MemberKind.ORGANIZATION.value, "Organisation"),
-        ],
+        choices=[SelectChoice(k.value, label) for k, label in MEMBER_KIND_LABELS.items()],
     )
     specialties = TextAreaField(
         "Specialties or services",
@@ -52,13 +56,5 @@ class MemberForm(FlaskForm):
     )
     submit = SubmitField("Save member")
 
-    FIELDS = EDITABLE_FIELDS
-
     def member_fields(self) -> dict:
-        return {name: getattr(self, name).data for name in self.FIELDS}
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: a POST button protected by CSRF."""
-
-    submit = SubmitField("Confirm")
+        return submitted(self, EDITABLE_FIELDS)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from app.auth.policy import managed_network_ids, manages_network, member_or_404, roles_required
+from app import fields as f
+from app.auth.decorators import roles_required
+from app.auth.policy import ensure_manages_network
 from app.extensions import db
-from app.members.forms import ConfirmForm, MemberForm
+from app.forms import ConfirmForm, form_status
+from app.members.choices import member_choices, picker_members, picker_query
+from app.members.forms import MemberForm
 from app.members.service import (
     DirectoryQuery,
     MemberError,
@@ -17,11 +20,15 @@ from app.members.service import (
     deactivate_member,
     directory_query,
     known_specialties,
+    member_for,
+    member_profile,
+    networks_managed_by,
     parse_specialties,
     reactivate_member,
     update_member,
 )
-from app.models import Network, Referral, Role, User, user_member
+from app.models import Role
+from app.paging import numbered_page
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
@@ -30,20 +37,13 @@ bp = Blueprint("members", __name__, url_prefix="/members")
 @login_required
 def directory():
     args = request.args
+    terms, _refused = f.search_terms(args, ("q", "specialty", "location"))
     query = DirectoryQuery(
-        q=args.get("q", "")[:100],
-        specialty=args.get("specialty", "")[:80],
-        location=args.get("location", "")[:100],
-        accepting_only=args.get("accepting") == "1",
-        include_inactive=args.get("inactive") == "1" and current_user.role != Role.PRACTITIONER,
+        **terms,
+        accepting=True if args.get("accepting") == "1" else None,
+        include_inactive=args.get("inactive") == "1",
     )
-    page = db.paginate(
-        directory_query(current_user, query),
-        page=args.get("page", 1, type=int),
-        per_page=25,
-        max_per_page=100,
-        error_out=False,
-    )
+    page = numbered_page(directory_query(current_user, query), request.args, per_page=25)
     return render_template(
         "members/directory.html",
         page=page,
@@ -53,60 +53,53 @@ def directory():
     )
 
 
-def _given_received(member_id: int) -> tuple[int, int]:
-    given = db.session.scalar(
-        select(func.count()).select_from(Referral).where(Referral.sender_id == member_id)
+@bp.route("/choices")
+@login_required
+def choices():
+    """A picker's options for what was typed so far (htmx swaps them into the select)."""
+    args = request.args
+    ignored = f.FieldProblems()  # a picker that cannot read a value just does not filter by it
+    network_id = f.query_integer(
+        ignored, "network_id", args.get("network_id"), low=1, high=f.MAX_ID
     )
-    received = db.session.scalar(
-        select(func.count()).select_from(Referral).where(Referral.receiver_id == member_id)
+    exclude = f.query_ids(ignored, "exclude", args.get("exclude"))
+    members = picker_members(
+        current_user,
+        picker_query(args, "member_q" if "member_q" in args else "q", network_id=network_id),
+        exclude=exclude,
     )
-    return given or 0, received or 0
+    if args.get("style") == "checkboxes":
+        return render_template("members/_checkboxes.html", members=members, name="member_ids")
+    return render_template(
+        "members/_options.html", choices=member_choices(members, args.get("empty", "")[:60])
+    )
 
 
 @bp.route("/<int:member_id>")
 @login_required
 def profile(member_id: int):
-    member = member_or_404(current_user, member_id)
-    given, received = _given_received(member.id)
-    users = []
-    if manages_network(current_user, member.network_id):
-        users = db.session.scalars(
-            select(User)
-            .join(user_member, user_member.c.user_id == User.id)
-            .where(user_member.c.member_id == member.id)
-            .order_by(User.name)
-        ).all()
+    shown = member_profile(current_user, member_id)
     return render_template(
         "members/profile.html",
-        member=member,
-        given=given,
-        received=received,
-        users=users,
-        can_manage=manages_network(current_user, member.network_id),
+        member=shown.member,
+        given=shown.given,
+        received=shown.received,
+        users=shown.users,
+        can_manage=shown.can_manage,
         confirm=ConfirmForm(),
     )
 
 
-def _network_choices() -> list[SelectChoice]:
-    ids = managed_network_ids(current_user)
-    stmt = select(Network).order_by(Network.name)
-    if ids is not None:
-        stmt = stmt.where(Network.id.in_(ids))
-    return [SelectChoice(n.id, n.name) for n in db.session.scalars(stmt)]
-
-
 def _save(form: MemberForm, member=None):
-    network = db.session.get(Network, form.network_id.data)
-    if network is None or not manages_network(current_user, network.id):
-        form.network_id.errors.append("Choose one of your networks.")
-        return None
     specialties = parse_specialties(form.specialties.data)
     try:
         if member is None:
-            return create_member(network, form.member_fields(), specialties, current_user)
-        return update_member(member, form.member_fields(), specialties, current_user)
+            return create_member(
+                current_user, form.network_id.data, form.member_fields(), specialties
+            )
+        return update_member(current_user, member, form.member_fields(), specialties)
     except MemberError as exc:
-        getattr(form, exc.field or "name").errors.append(str(exc))
+        getattr(form, exc.field or "name").errors.append(exc.message)
         db.session.rollback()
         return None
 
@@ -115,23 +108,23 @@ def _save(form: MemberForm, member=None):
 @roles_required(Role.ADMIN, Role.COORDINATOR)
 def new():
     form = MemberForm()
-    form.network_id.choices = _network_choices()
+    form.network_id.choices = [
+        SelectChoice(n.id, n.name) for n in networks_managed_by(current_user)
+    ]
     if form.validate_on_submit():
         member = _save(form)
         if member is not None:
             db.session.commit()
             flash(f"{member.name} was added to the network.", "success")
             return redirect(url_for("members.profile", member_id=member.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("members/form.html", form=form, member=None), status
+    return render_template("members/form.html", form=form, member=None), form_status()
 
 
 @bp.route("/<int:member_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.COORDINATOR)
 def edit(member_id: int):
-    member = member_or_404(current_user, member_id)
-    if not manages_network(current_user, member.network_id):
-        abort(403)
+    member = member_for(current_user, member_id)
+    ensure_manages_network(current_user, member.network_id)
     form = MemberForm(obj=member)
     form.network_id.choices = [SelectChoice(member.network.id, member.network.name)]
     if request.method == "GET":
@@ -142,8 +135,7 @@ def edit(member_id: int):
             db.session.commit()
             flash("Changes saved.", "success")
             return redirect(url_for("members.profile", member_id=member.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("members/form.html", form=form, member=member), status
+    return render_template("members/form.html", form=form, member=member), form_status()
 
 
 @bp.route("/<int:member_id>/deactivate", methods=["POST"])
@@ -159,16 +151,14 @@ def reactivate(member_id: int):
 
 
 def _set_active(member_id: int, *, active: bool):
-    member = member_or_404(current_user, member_id)
-    if not manages_network(current_user, member.network_id):
-        abort(403)
+    member = member_for(current_user, member_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if active:
-        reactivate_member(member, current_user)
+        reactivate_member(current_user, member)
         flash(f"{member.name} is active again.", "success")
     else:
-        deactivate_member(member, current_user)
+        deactivate_member(current_user, member)
         flash(f"{member.name} was deactivated. Its referral history is kept.", "success")
     db.session.commit()
     return redirect(url_for("members.profile", member_id=member.id))

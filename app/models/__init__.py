@@ -14,12 +14,14 @@ from app.models.enums import (
     Role,
     Status,
 )
+from app.models.idempotency import IdempotencyKey
 from app.models.member import Member, Specialty
 from app.models.network import Network
 from app.models.notification import Notification
 from app.models.outbox import OutboxMessage
-from app.models.referral import Referral, ReferralEvent
+from app.models.referral import Referral, ReferralDayCount, ReferralEvent
 from app.models.user import User, user_member, user_network
+from app.models.user_session import UserSession
 
 __all__ = [
     "OPEN_STATUSES",
@@ -28,6 +30,7 @@ __all__ = [
     "Base",
     "Client",
     "Document",
+    "IdempotencyKey",
     "Member",
     "MemberKind",
     "Network",
@@ -36,12 +39,14 @@ __all__ = [
     "OutboxMessage",
     "Priority",
     "Referral",
+    "ReferralDayCount",
     "ReferralEvent",
     "ReferralKind",
     "Role",
     "Specialty",
     "Status",
     "User",
+    "UserSession",
     "user_member",
     "user_network",
     "utcnow",

@@ -6,23 +6,31 @@ from enum import StrEnum
 
 
 class NetworkKind(StrEnum):
+    """Which referrals a network carries: clinical, professional, or both."""
+
     CLINICAL = "clinical"
     PROFESSIONAL = "professional"
     MIXED = "mixed"
 
 
 class MemberKind(StrEnum):
+    """A person who practises, or an organisation (a clinic, a firm)."""
+
     PRACTITIONER = "practitioner"
     ORGANIZATION = "organization"
 
 
 class Role(StrEnum):
+    """What a login may do: act for members, look after networks, or run refnet."""
+
     PRACTITIONER = "practitioner"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
 
 
 class ReferralKind(StrEnum):
+    """Clinical referrals carry a patient and never money; professional ones may."""
+
     CLINICAL = "clinical"
     PROFESSIONAL = "professional"
 

@@ -6,12 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.columns import enum_column_type
 from app.models.enums import Priority, ReferralKind, Status
+from app.referrals.status_rules import (
+    STAGE_FIELDS,
+    label_of,
+    statuses_that_may,
+    statuses_that_must,
+)
 
 if TYPE_CHECKING:
     from app.models.client import Client
@@ -19,12 +25,40 @@ if TYPE_CHECKING:
     from app.models.user import User
 
 
-def _status_requires(statuses: tuple[str, ...], condition: str, name: str) -> CheckConstraint:
-    listed = ", ".join(f"'{s}'" for s in statuses)
-    return CheckConstraint(f"status NOT IN ({listed}) OR ({condition})", name=name)
+def _status_in(statuses: list[Status]) -> str:
+    """SQL: the status is one of these (the column is a VARCHAR on every database)."""
+    if len(statuses) == 1:
+        return f"status = '{statuses[0].value}'"
+    return "status IN ({})".format(", ".join(f"'{s.value}'" for s in statuses))
 
 
-_PAST_ACCEPTED = ("accepted", "scheduled", "visited", "closed")
+def _status_not_in(statuses: list[Status]) -> str:
+    if len(statuses) == 1:
+        return f"status <> '{statuses[0].value}'"
+    return "status NOT IN ({})".format(", ".join(f"'{s.value}'" for s in statuses))
+
+
+def stage_field_checks() -> list[CheckConstraint]:
+    """The CHECK constraints that tie each stage field to the statuses of the rules table.
+
+    Where the statuses that must carry a field are those that may, one constraint holds
+    both ways (`<field>_by_status`); otherwise one says who must carry it
+    (`<field>_required`) and one that nobody else does (`<field>_allowed`).
+    """
+    checks = []
+    for field in STAGE_FIELDS:
+        must, may = statuses_that_must(field), statuses_that_may(field)
+        if must == may and must:
+            condition = f"({_status_in(must)}) = ({field} IS NOT NULL)"
+            checks.append(CheckConstraint(condition, name=f"{field}_by_status"))
+            continue
+        if must:
+            condition = f"{_status_not_in(must)} OR {field} IS NOT NULL"
+            checks.append(CheckConstraint(condition, name=f"{field}_required"))
+        condition = f"{_status_in(may)} OR {field} IS NULL" if may else f"{field} IS NULL"
+        checks.append(CheckConstraint(condition, name=f"{field}_allowed"))
+    return checks
+
 
 # What the database itself guarantees about a referral, whatever code writes it.
 REFERRAL_CHECKS = (
@@ -33,27 +67,7 @@ REFERRAL_CHECKS = (
     # Clinical referrals never carry money (Anti-Kickback Statute, Stark law).
     CheckConstraint("kind = 'professional' OR business_value IS NULL", name="clinical_no_value"),
     CheckConstraint("business_value IS NULL OR business_value >= 0", name="value_not_negative"),
-    _status_requires(_PAST_ACCEPTED, "accepted_at IS NOT NULL", "accepted_has_time"),
-    _status_requires(("scheduled",), "appointment_at IS NOT NULL", "scheduled_has_appointment"),
-    _status_requires(
-        ("visited", "closed"),
-        "visited_at IS NOT NULL AND valid_until IS NOT NULL",
-        "visit_recorded",
-    ),
-    _status_requires(
-        ("closed",), "closed_at IS NOT NULL AND outcome IS NOT NULL", "closed_has_outcome"
-    ),
-    _status_requires(
-        ("declined",),
-        "declined_at IS NOT NULL AND status_reason IS NOT NULL",
-        "declined_has_reason",
-    ),
-    _status_requires(
-        ("cancelled",),
-        "cancelled_at IS NOT NULL AND status_reason IS NOT NULL",
-        "cancelled_has_reason",
-    ),
-    _status_requires(("expired",), "expired_at IS NOT NULL", "expired_has_time"),
+    *stage_field_checks(),
 )
 
 
@@ -73,7 +87,9 @@ class Referral(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    network_id: Mapped[int] = mapped_column(ForeignKey("network.id"))
+    # active_history: the day counts (app/referrals/day_counts.py) need the old value of a
+    # changed network, status or sent_at, even when it was not loaded before the change.
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id"), active_history=True)
     sender_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     receiver_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"))
@@ -86,12 +102,14 @@ class Referral(Base):
     priority: Mapped[Priority] = mapped_column(
         enum_column_type(Priority, "priority"), default=Priority.ROUTINE
     )
-    status: Mapped[Status] = mapped_column(enum_column_type(Status, "status"), default=Status.SENT)
+    status: Mapped[Status] = mapped_column(
+        enum_column_type(Status, "status"), default=Status.SENT, active_history=True
+    )
     reason: Mapped[str] = mapped_column(Text)
     service: Mapped[str] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
 
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, active_history=True)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -126,6 +144,31 @@ class Referral(Base):
     def __repr__(self) -> str:
         return f"<Referral {self.id} {self.status}>"
 
+    @property
+    def display_status(self) -> str:
+        """The status as pages and the API show it: `forwarded` for a forwarded decline."""
+        if self.status == Status.DECLINED and self.forwarded_to_id is not None:
+            return "forwarded"
+        return self.status.value
+
+    @property
+    def status_label(self) -> str:
+        return label_of(self.status, self.forwarded_to_id)
+
+
+# The referral a forward made from this one (its copy links back with forwarded_from_id):
+# read with the row, through the index on forwarded_from_id, so lists need no extra query.
+# Derived rather than stored, so that nothing can make the two links disagree.
+_copy = Referral.__table__.alias("forward_copy")
+Referral.forwarded_to_id = column_property(
+    select(_copy.c.id)
+    .where(_copy.c.forwarded_from_id == Referral.__table__.c.id)
+    .order_by(_copy.c.id)
+    .limit(1)
+    .correlate_except(_copy)
+    .scalar_subquery()
+)
+
 
 class ReferralEvent(Base):
     """One step of a referral's timeline: append-only."""
@@ -147,3 +190,25 @@ class ReferralEvent(Base):
 
     def __repr__(self) -> str:
         return f"<ReferralEvent {self.referral_id} {self.action}>"
+
+
+class ReferralDayCount(Base):
+    """How many referrals of a network are in a status, by the day (UTC) they were sent.
+
+    Derived from `referral`, for the dashboards and the network lists' tabs: counting a
+    million referrals on every view is what this avoids. Kept in step in the transaction
+    that inserts a referral or changes its status (app/referrals/day_counts.py), and
+    rebuilt from `referral` after a bulk load (`rebuild_day_counts`, `flask referrals
+    recount`).
+    """
+
+    __tablename__ = "referral_day_count"
+    __table_args__ = (CheckConstraint("n >= 0", name="n_not_negative"),)
+
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id"), primary_key=True)
+    status: Mapped[Status] = mapped_column(enum_column_type(Status, "status"), primary_key=True)
+    sent_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<ReferralDayCount {self.network_id} {self.status} {self.sent_on} {self.n}>"

@@ -50,6 +50,8 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the last invitation was sent: a new one makes the links of the older ones void.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     members: Mapped[list[Member]] = relationship(
         secondary=user_member, lazy="selectin", order_by="Member.name"
@@ -78,3 +80,17 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email!r} {self.role}>"
+
+
+def acting_user_options() -> tuple:
+    """Loader options for the user a request acts as: its members (with their network) and
+    networks joined in the user's one SELECT, as access checks and the header read them on
+    every page; the members' specialties only when a page reads them."""
+    from sqlalchemy.orm import joinedload, lazyload
+
+    from app.models.member import Member
+
+    return (
+        joinedload(User.members).options(lazyload(Member.specialty_list)),
+        joinedload(User.networks),
+    )

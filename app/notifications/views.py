@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.members.forms import ConfirmForm
-from app.models import Notification, utcnow
+from app.forms import ConfirmForm
+from app.notifications.service import notifications_of, open_notification, read_all, unread_count
+from app.paging import numbered_page
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-
-def unread_count(user) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
 
 
 @bp.app_context_processor
@@ -31,40 +23,25 @@ def header_counts():
 @bp.route("/")
 @login_required
 def index():
-    page = db.paginate(
-        select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.id.desc()),
-        page=request.args.get("page", 1, type=int),
-        per_page=30,
-        error_out=False,
-    )
+    page = numbered_page(notifications_of(current_user), request.args, per_page=30)
     return render_template("notifications/index.html", page=page, confirm=ConfirmForm())
 
 
 @bp.route("/<int:notification_id>")
 @login_required
 def open_one(notification_id: int):
-    note = db.session.get(Notification, notification_id)
-    if note is None or note.user_id != current_user.id:
-        abort(404)
-    if note.read_at is None:
-        note.read_at = utcnow()
-        db.session.commit()
+    note = open_notification(current_user, notification_id)
+    db.session.commit()
     if note.referral_id:
         return redirect(url_for("referrals.detail", referral_id=note.referral_id))
     return redirect(url_for("notifications.index"))
 
 
-@bp.route("/read-all", methods=["POST"])
+@bp.route("/read-all", methods=["POST"], endpoint="read_all")
 @login_required
-def read_all():
+def mark_all_read():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
+    read_all(current_user)
     db.session.commit()
     return redirect(url_for("notifications.index"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, or_, select
 
+from app.audit.service import record
 from app.auth.policy import manages_network
 from app.extensions import db
 from app.models import Referral, Role, User
@@ -40,4 +41,12 @@ def referral_for(user: User, referral_id: int) -> Referral:
     referral = db.session.get(Referral, referral_id)
     if referral is None or not parties_of(user, referral):
         raise ReferralNotFound("There is no such referral, or you do not have access to it.")
+    return referral
+
+
+def read_referral(user: User, referral_id: int) -> Referral:
+    """The whole referral, client data included, for a user who may see it; the read is
+    audited (HIPAA asks who read which client's data, and when)."""
+    referral = referral_for(user, referral_id)
+    record("view", "referral", referral.id, user=user, detail=f"client={referral.client_id}")
     return referral

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from app import fields as f
 from app.extensions import db
 from app.models import Member, Network, Referral, ReferralKind, Status
-from app.referrals import fields as f
 from app.referrals.states import TRANSITIONS, Action
+from app.referrals.vocabulary import words
 
 
 def receiver_problem(receiver: Member | None, sender: Member) -> str | None:
@@ -33,7 +34,15 @@ def _accept(referral, values, problems, now):
 
 
 def _reason(problems, values, label="Reason"):
-    return f.text(problems, "reason", values.get("reason"), label=label, required=True, min_len=3)
+    return f.text(
+        problems,
+        "reason",
+        values.get("reason"),
+        label=label,
+        required=True,
+        min_len=3,
+        multiline=True,
+    )
 
 
 def _decline(referral, values, problems, now):
@@ -66,7 +75,9 @@ def _forward(referral, values, problems, now):
             problems["receiver_id"] = "Choose another member than the current receiver."
         elif problem := receiver_problem(target, sender):
             problems["receiver_id"] = problem
-    reason = f.text(problems, "reason", values.get("reason"), label="Reason", required=False)
+    reason = f.text(
+        problems, "reason", values.get("reason"), label="Reason", required=False, multiline=True
+    )
     name = target.name if target else "another member"
     return {
         "status": Status.DECLINED,
@@ -92,7 +103,7 @@ def _network_tz(referral: Referral) -> str:
     return db.session.get(Network, referral.network_id).timezone
 
 
-def _schedule(referral, values, problems, now):
+def _appointment(referral, values, problems, now):
     tz = _network_tz(referral)
     at = f.moment(
         problems, "appointment_at", values.get("appointment_at"), label="Appointment", tz=tz
@@ -101,20 +112,42 @@ def _schedule(referral, values, problems, now):
         problems["appointment_at"] = "The appointment cannot be before the referral was accepted."
     elif at is not None and at > now + timedelta(days=730):
         problems["appointment_at"] = "The appointment must be within two years."
+    return at
+
+
+def _schedule(referral, values, problems, now):
+    at = _appointment(referral, values, problems, now)
     return {"status": Status.SCHEDULED, "scheduled_at": now, "appointment_at": at}
+
+
+def _reschedule(referral, values, problems, now):
+    """A new time for the appointment; `scheduled_at` keeps when the visit was first set."""
+    at = _appointment(referral, values, problems, now)
+    if at is not None and "appointment_at" not in problems and at == referral.appointment_at:
+        problems["appointment_at"] = "This is the appointment already: choose the new time."
+    return {"status": Status.SCHEDULED, "appointment_at": at}
 
 
 def _record_visit(referral, values, problems, now):
     network = db.session.get(Network, referral.network_id)
-    visit = f.day(problems, "visit_date", values.get("visit_date"), label="Visit date")
+    said = words(referral.kind)  # a visit, or a meeting for a business client
+    label = said.fields.get("visit_date", "Visit date")
+    visit = f.day(problems, "visit_date", values.get("visit_date"), label=label)
     if visit is not None:
         today = now.astimezone(ZoneInfo(network.timezone)).date()
         sent_day = referral.sent_at.astimezone(ZoneInfo(network.timezone)).date()
         if visit > today:
-            problems["visit_date"] = "The visit date cannot be in the future."
+            problems["visit_date"] = f"{label} cannot be in the future."
         elif visit < sent_day:
-            problems["visit_date"] = "The visit cannot be before the referral was sent."
-    if visit is None or "visit_date" in problems:
+            problems["visit_date"] = f"The {said.visit} cannot be before the referral was sent."
+        elif referral.appointment_at is not None and not _yes(values.get("confirm_early_visit")):
+            appointment = referral.appointment_at.astimezone(ZoneInfo(network.timezone)).date()
+            if visit < appointment:  # possible (the client came early), but likely a typo
+                problems["confirm_early_visit"] = (
+                    f"{label} is before the {said.scheduled} on {appointment:%d %b %Y}. "
+                    "Confirm that the client came early, or correct the date."
+                )
+    if visit is None or problems:
         return {}
     changes = {"status": Status.VISITED, "visited_at": f.local_noon(visit, network.timezone)}
     if referral.valid_until is None:  # validity starts at the first visit
@@ -122,9 +155,16 @@ def _record_visit(referral, values, problems, now):
     return changes
 
 
+def _yes(value) -> bool:
+    """A checkbox or a JSON boolean that says yes."""
+    return value in (True, "true", "1", "on", "yes")
+
+
 def _no_show(referral, values, problems, now):
-    if values.get("cancel") in (True, "true", "1", "on", "yes"):
-        reason = f.text(problems, "reason", values.get("reason"), label="Reason", required=False)
+    if _yes(values.get("cancel")):
+        reason = f.text(
+            problems, "reason", values.get("reason"), label="Reason", required=False, multiline=True
+        )
         return {
             "status": Status.CANCELLED,
             "cancelled_at": now,
@@ -142,6 +182,7 @@ def _close(referral, values, problems, now):
         required=True,
         min_len=3,
         max_len=5000,
+        multiline=True,
     )
     value = values.get("value")
     amount = None
@@ -162,6 +203,7 @@ APPLY = {
     Action.CANCEL: _cancel,
     Action.EXPIRE: _expire,
     Action.SCHEDULE: _schedule,
+    Action.RESCHEDULE: _reschedule,
     Action.RECORD_VISIT: _record_visit,
     Action.NO_SHOW: _no_show,
     Action.CLOSE: _close,

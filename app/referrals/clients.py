@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 from sqlalchemy import or_, select
 
+from app import fields as f
 from app.extensions import db
 from app.models import Client, Member, Referral, ReferralKind, User
-from app.referrals import fields as f
+from app.referrals.errors import InvalidReferral
 
 
 @dataclass
@@ -31,6 +32,17 @@ def clients_of(actor: User, sender: Member):
     return select(Client).where(
         Client.network_id == sender.network_id,
         or_(Client.created_by_member_id == sender.id, Client.id.in_(involved)),
+    )
+
+
+def clients_to_choose(actor: User, sender: Member, limit: int = 300) -> list[Client]:
+    """The sender's clients by name, for the send form; only for those who act for it."""
+    if sender.id not in actor.member_ids:
+        raise InvalidReferral("You do not act for this member.", {"sender_id": "Not yours."})
+    return list(
+        db.session.scalars(
+            clients_of(actor, sender).order_by(Client.family_name, Client.given_name).limit(limit)
+        )
     )
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.audit.service import record
 from app.extensions import db
 from app.models import Document, Referral, User
-from app.referrals.errors import InvalidReferral
+from app.referrals.access import referral_for
+from app.referrals.errors import InvalidReferral, ReferralNotFound
 
 # Types we accept, recognised by their first bytes rather than the name or the browser's word.
 SIGNATURES = (
@@ -20,13 +23,25 @@ SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
 )
+# The name's extensions that each detected type may keep; any other is replaced.
+SUFFIXES = {"application/pdf": {".pdf"}, "image/png": {".png"}, "image/jpeg": {".jpg", ".jpeg"}}
 MAX_FILES = 5
 
 
 def documents_dir() -> Path:
+    """The documents' directory, readable by refnet's own user only (0700)."""
     path = Path(current_app.config["DOCUMENTS_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
     return path
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a new file readable by refnet's own user only (0600, whatever the umask)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
 
 
 def _content_type(head: bytes) -> tuple[str, str] | None:
@@ -36,10 +51,27 @@ def _content_type(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _safe_name(filename: str, suffix: str) -> str:
+def _safe_name(filename: str, content_type: str, suffix: str) -> str:
+    """The name to keep and offer: printable, no path, and an extension that matches the
+    type found in the bytes (`x.html` holding a JPEG becomes `x.html.jpg`), so that no
+    browser or desktop opens it as something else."""
     name = Path(filename.replace("\\", "/")).name
     name = "".join(c for c in name if c.isprintable() and c not in '<>:"/|?*').strip(". ")
-    return (name or f"document{suffix}")[:200]
+    name = name or "document"
+    if Path(name).suffix.lower() not in SUFFIXES[content_type]:
+        name = f"{name}{suffix}"
+    if len(name) > 200:
+        kept = Path(name).suffix
+        name = f"{name[: 200 - len(kept)]}{kept}"
+    return name
+
+
+def offered_name(document: Document) -> str:
+    """The download name; documents stored before the extension was checked get it now."""
+    suffix = next((s for _, t, s in SIGNATURES if t == document.content_type), None)
+    if suffix is None:
+        return document.filename
+    return _safe_name(document.filename, document.content_type, suffix)
 
 
 def check_uploads(files: list[FileStorage]) -> list[tuple[FileStorage, bytes, str, str]]:
@@ -75,10 +107,10 @@ def store_documents(referral: Referral, checked, actor: User | None) -> list[Doc
     stored = []
     for upload, data, content_type, suffix in checked:
         key = secrets.token_hex(16)
-        (documents_dir() / key).write_bytes(data)
+        _write_private(documents_dir() / key, data)
         document = Document(
             referral_id=referral.id,
-            filename=_safe_name(upload.filename, suffix),
+            filename=_safe_name(upload.filename, content_type, suffix),
             content_type=content_type,
             size_bytes=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
@@ -95,3 +127,23 @@ def store_documents(referral: Referral, checked, actor: User | None) -> list[Doc
 
 def document_path(document: Document) -> Path:
     return documents_dir() / document.storage_key
+
+
+def documents_of(user: User, referral: Referral) -> list[Document]:
+    """The referral's documents, in the order they were attached, for those who may see it."""
+    referral = referral_for(user, referral.id)
+    return list(
+        db.session.scalars(
+            select(Document).where(Document.referral_id == referral.id).order_by(Document.id)
+        )
+    )
+
+
+def download_document(user: User, referral_id: int, document_id: int) -> Document:
+    """A document of a referral this user may see, its download audited; NotFound otherwise."""
+    referral = referral_for(user, referral_id)
+    doc = db.session.get(Document, document_id)
+    if doc is None or doc.referral_id != referral.id or not document_path(doc).exists():
+        raise ReferralNotFound("There is no such document, or you do not have access to it.")
+    record("download", "document", doc.id, user=user, detail=f"referral={referral.id}")
+    return doc

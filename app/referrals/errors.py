@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-
-class ReferralError(Exception):
-    status = 422
-    code = "invalid"
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
+from app.refusals import Forbidden, Invalid, NotFound, Refusal, Stale
 
 
-class ReferralNotFound(ReferralError):
-    status, code = 404, "not_found"
+class ReferralError(Refusal):
+    """A refusal about a referral (status and code come from the kind of refusal)."""
 
 
-class ActionForbidden(ReferralError):
-    status, code = 403, "forbidden"
+class ReferralNotFound(ReferralError, NotFound):
+    pass
 
 
-class StaleReferral(ReferralError):
-    status, code = 409, "stale"
+class ActionForbidden(ReferralError, Forbidden):
+    pass
 
+
+class StaleReferral(ReferralError, Stale):
     def __init__(self, message: str = "", fields: dict[str, str] | None = None) -> None:
         super().__init__(
             message or "This referral has changed since you loaded it. Reload it and try again.",
@@ -35,10 +29,8 @@ class TransitionNotAllowed(ReferralError):
     status, code = 422, "invalid_transition"
 
 
-class InvalidReferral(ReferralError):
+class InvalidReferral(ReferralError, Invalid):
     """One or more fields are wrong; `fields` maps each to its message."""
-
-    status, code = 422, "invalid"
 
 
 class PossibleDuplicate(ReferralError):

@@ -15,14 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from app.models import Priority, ReferralKind
+from app.models import ReferralKind
+from app.referrals.vocabulary import PRIORITY_LABELS
 
-PRIORITY_CHOICES = [
-    SelectChoice(Priority.ROUTINE.value, "Routine"),
-    SelectChoice(Priority.URGENT.value, "Urgent"),
-    SelectChoice(Priority.ASAP.value, "As soon as possible"),
-    SelectChoice(Priority.STAT.value, "Immediately (stat)"),
-]
+PRIORITY_CHOICES = [SelectChoice(p.value, label) for p, label in PRIORITY_LABELS.items()]
 
 
 class SendForm(FlaskForm):
@@ -70,6 +66,8 @@ class SendForm(FlaskForm):
         "Documents", description="PDF, PNG or JPEG; up to 5 files of 10 MB each."
     )
     confirm_duplicate = BooleanField("Yes, send another referral for this client")
+    # One form, one referral: a second post of this form shows the referral the first made.
+    send_token = HiddenField()
 
     # Service field names → form fields.
     FIELD_MAP = {
@@ -103,3 +101,4 @@ class ActionForm(FlaskForm):
     )
     note = TextAreaField("Note (optional)", validators=[Length(max=2000)])
     cancel = BooleanField("Cancel the referral instead of allowing a new appointment")
+    confirm_early_visit = BooleanField("Yes, the visit was before the appointment")

@@ -11,23 +11,47 @@ import base64
 import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.interfaces import LoaderOption
 from werkzeug.datastructures import MultiDict
 
-from app.dashboard.service import StatusCounts
+from app import fields as f
+from app.auth.policy import managed_network_ids
 from app.extensions import db
-from app.models import Priority, Referral, Role, Status, User
+from app.models import Member, Priority, Referral, Role, Status, User
 from app.referrals.access import visible_referrals
+from app.referrals.counts import StatusCounts, status_counts_of
+from app.referrals.day_counts import status_counts_in
 from app.referrals.errors import InvalidReferral
 
 BOXES = ("inbox", "outbox", "all")
+FORWARDED = "forwarded"  # a status as shown: declined, with a forwarded copy
+_copy = Referral.__table__.alias("forward_copy")
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
-MAX_ID = 2**31 - 1
 # The query parameters a `next` link carries over (never arbitrary names into url_for).
 FILTER_PARAMS = ("box", "status", "priority", "member_id", "sent_from", "sent_to", "limit", "sort")
+
+
+# What each kind of list renders, loaded in the page's one SELECT (joins of many-to-one
+# relationships), so a page costs the same number of statements at 25 rows as at 100
+# (tests/test_list_statements.py counts them). Members come without their specialties,
+# which no list shows (they load only if something reads them).
+ROWS_WITH_PARTIES = (
+    joinedload(Referral.client),
+    # The row shows the time in the sender's network's zone.
+    joinedload(Referral.sender).options(
+        joinedload(Member.network), lazyload(Member.specialty_list)
+    ),
+    joinedload(Referral.receiver).options(
+        joinedload(Member.network), lazyload(Member.specialty_list)
+    ),
+)
+# The API's list items are the referral's own columns: no client data, no other rows.
+ROWS_ALONE: tuple[LoaderOption, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,6 +65,20 @@ class ReferralFilter:
     limit: int
     after: tuple[datetime, int] | None
     newest_first: bool = True
+    # status=forwarded: declined referrals that were forwarded. With it, or without
+    # `declined`, a list shows forwarded and plainly declined referrals apart, as they read.
+    forwarded: bool = False
+
+    @property
+    def shown_status(self) -> str | None:
+        """The one status (as shown: forwarded included) this list is filtered to, if one."""
+        chosen = self.shown_statuses
+        return chosen[0] if len(chosen) == 1 else None
+
+    @property
+    def shown_statuses(self) -> list[str]:
+        """Every status (as shown) this list is filtered to, for the filter form to keep."""
+        return [s.value for s in self.statuses] + (["forwarded"] if self.forwarded else [])
 
 
 def encode_cursor(referral: Referral) -> str:
@@ -57,7 +95,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
         moment, number = datetime.fromisoformat(stamp), int(ident)
     except (ValueError, binascii.Error):
         return None
-    if moment.tzinfo is None or not 0 < number <= MAX_ID or not 2000 <= moment.year <= 2200:
+    if moment.tzinfo is None or not 0 < number <= f.MAX_ID or not 2000 <= moment.year <= 2200:
         return None
     return moment.astimezone(UTC), number
 
@@ -67,52 +105,18 @@ def _values(args: MultiDict, name: str) -> list[str]:
     return [part.strip() for value in args.getlist(name) for part in value.split(",") if part]
 
 
-def _enums(args: MultiDict, name: str, cls: type[StrEnum], problems: dict) -> tuple:
+def _enums(
+    args: MultiDict, name: str, cls: type[StrEnum], problems: dict, also: tuple[str, ...] = ()
+) -> tuple:
+    """The values as members of `cls`; `also` are further words the filter understands."""
     found = []
     for value in _values(args, name):
         try:
             found.append(cls(value))
         except ValueError:
-            problems[name] = (
-                f"Unknown {name} “{value[:40]}”: use {', '.join(e.value for e in cls)}."
-            )
+            known = ", ".join([*(e.value for e in cls), *also])
+            problems[name] = f"Unknown {name} “{value[:40]}”: use {known}."
     return tuple(dict.fromkeys(found))
-
-
-def _integer(args: MultiDict, name: str, low: int, high: int, problems: dict) -> int | None:
-    value = args.get(name)
-    if value in (None, ""):
-        return None
-    if (
-        not value.isascii()
-        or not value.isdigit()
-        or len(value) > 10
-        or not low <= int(value) <= high
-    ):
-        problems[name] = f"{name} must be a whole number from {low} to {high}."
-        return None
-    return int(value)
-
-
-def _moment(args: MultiDict, name: str, end_of_day: bool, problems: dict) -> datetime | None:
-    """A date (midnight UTC; the end of the day for sent_to) or a date-time (UTC if no offset)."""
-    value = (args.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            start = datetime.combine(date.fromisoformat(value), time(), UTC)
-            return start + timedelta(days=1) if end_of_day else start
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        problems[name] = f"{name} must be a date like 2026-05-04 or a date-time with offset."
-        return None
-    if not 2000 <= parsed.year <= 2200:
-        problems[name] = f"{name} is out of range."
-        return None
-    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    # sent_to is inclusive; the query compares with "before", one microsecond later.
-    return parsed.astimezone(UTC) + (timedelta(microseconds=1) if end_of_day else timedelta())
 
 
 def parse_filter(user: User, args: MultiDict, default_limit: int = DEFAULT_LIMIT) -> ReferralFilter:
@@ -124,10 +128,10 @@ def parse_filter(user: User, args: MultiDict, default_limit: int = DEFAULT_LIMIT
         problems["box"] = "box must be inbox, outbox or all."
     elif box != "all" and not practitioner:
         problems["box"] = "Only practitioners have an inbox and an outbox: use box=all."
-    member_id = _integer(args, "member_id", 1, MAX_ID, problems)
+    member_id = f.query_integer(problems, "member_id", args.get("member_id"), low=1, high=f.MAX_ID)
     if member_id is not None and box in ("inbox", "outbox") and member_id not in user.member_ids:
         problems["member_id"] = "You do not act for this member."
-    limit = _integer(args, "limit", 1, MAX_LIMIT, problems)
+    limit = f.query_integer(problems, "limit", args.get("limit"), low=1, high=MAX_LIMIT)
     sort = args.get("sort") or "newest"
     if sort not in ("newest", "oldest"):
         problems["sort"] = "sort must be newest or oldest."
@@ -136,13 +140,16 @@ def parse_filter(user: User, args: MultiDict, default_limit: int = DEFAULT_LIMIT
         after = decode_cursor(args["cursor"])
         if after is None:
             problems["cursor"] = "The cursor is not one this API gave out."
+    forwarded = FORWARDED in _values(args, "status")
+    statuses = MultiDict([("status", v) for v in _values(args, "status") if v != FORWARDED])
     flt = ReferralFilter(
         box=box,
-        statuses=_enums(args, "status", Status, problems),
+        statuses=_enums(statuses, "status", Status, problems, also=(FORWARDED,)),
+        forwarded=forwarded,
         priorities=_enums(args, "priority", Priority, problems),
         member_id=member_id,
-        sent_from=_moment(args, "sent_from", False, problems),
-        sent_before=_moment(args, "sent_to", True, problems),
+        sent_from=f.query_moment(problems, "sent_from", args.get("sent_from")),
+        sent_before=f.query_moment(problems, "sent_to", args.get("sent_to"), end_of_day=True),
         limit=limit or default_limit,
         after=after,
         newest_first=sort != "oldest",
@@ -168,8 +175,8 @@ def _filtered(user: User, flt: ReferralFilter) -> Select:
         query = query.where(
             or_(Referral.sender_id == flt.member_id, Referral.receiver_id == flt.member_id)
         )
-    if flt.statuses:
-        query = query.where(_in(Referral.status, flt.statuses))
+    if flt.statuses or flt.forwarded:
+        query = query.where(_status_condition(flt))
     if flt.priorities:
         query = query.where(_in(Referral.priority, flt.priorities))
     if flt.sent_from is not None:
@@ -177,6 +184,23 @@ def _filtered(user: User, flt: ReferralFilter) -> Select:
     if flt.sent_before is not None:
         query = query.where(Referral.sent_at < flt.sent_before)
     return query
+
+
+def _status_condition(flt: ReferralFilter):
+    """The statuses as shown: `declined` alone is declined and not forwarded."""
+    has_copy = exists().where(_copy.c.forwarded_from_id == Referral.id)
+    conditions = []
+    plain = [s for s in flt.statuses if s != Status.DECLINED]
+    if plain:
+        conditions.append(_in(Referral.status, plain))
+    declined = Status.DECLINED in flt.statuses
+    if declined and flt.forwarded:
+        conditions.append(Referral.status == Status.DECLINED)
+    elif declined:
+        conditions.append(and_(Referral.status == Status.DECLINED, ~has_copy))
+    elif flt.forwarded:
+        conditions.append(and_(Referral.status == Status.DECLINED, has_copy))
+    return conditions[0] if len(conditions) == 1 else or_(*conditions)
 
 
 def referrals_query(user: User, flt: ReferralFilter) -> Select:
@@ -200,18 +224,45 @@ def referrals_query(user: User, flt: ReferralFilter) -> Select:
     return query.limit(flt.limit + 1)
 
 
-def page_of(user: User, flt: ReferralFilter) -> tuple[list[Referral], str | None]:
-    """The referrals of one page and the cursor of the next (None on the last page)."""
-    rows = list(db.session.scalars(referrals_query(user, flt)))
+def page_of(
+    user: User, flt: ReferralFilter, load: tuple[LoaderOption, ...] = ROWS_ALONE
+) -> tuple[list[Referral], str | None]:
+    """The referrals of one page and the cursor of the next (None on the last page).
+
+    `load` says what the caller renders besides the referral's columns (ROWS_WITH_PARTIES
+    for the pages, nothing for the API).
+    """
+    rows = list(db.session.scalars(referrals_query(user, flt).options(*load)))
     following = encode_cursor(rows[flt.limit - 1]) if len(rows) > flt.limit else None
     return rows[: flt.limit], following
 
 
-def status_counts(user: User, flt: ReferralFilter) -> StatusCounts:
-    """Counts per status of the list without its status filter (for the page's tabs)."""
-    inner = _filtered(user, replace(flt, statuses=())).subquery()
-    rows = db.session.execute(select(inner.c.status, func.count()).group_by(inner.c.status))
-    return StatusCounts({Status(s): n for s, n in rows})
+def tab_counts(user: User, flt: ReferralFilter) -> StatusCounts:
+    """Counts per status of the list without its status filter (for the page's tabs), and
+    how many of the declined ones were forwarded.
+
+    A coordinator's or admin's whole list comes from the day counts and the forwarded
+    copies' index, not from counting every referral of the networks; a narrower list is
+    counted through its indexes.
+    """
+    whole_networks = user.role in (Role.COORDINATOR, Role.ADMIN) and flt.box == "all"
+    unfiltered = not (flt.priorities or flt.member_id or flt.sent_from or flt.sent_before)
+    if whole_networks and unfiltered:
+        networks = managed_network_ids(user)
+        counts = status_counts_in(networks)
+        # Each forward made exactly one copy, in the same network as the declined original.
+        copies = select(func.count()).where(Referral.forwarded_from_id.is_not(None))
+        if networks is not None:
+            copies = copies.where(Referral.network_id.in_(networks))
+        counts.forwarded = db.session.scalar(copies) if counts.by_status.get(Status.DECLINED) else 0
+        return counts
+    counts = status_counts_of(_filtered(user, replace(flt, statuses=(), forwarded=False)))
+    if counts.by_status.get(Status.DECLINED):
+        forwarded = replace(flt, statuses=(), forwarded=True)
+        counts.forwarded = db.session.scalar(
+            select(func.count()).select_from(_filtered(user, forwarded).subquery())
+        )
+    return counts
 
 
 def carried_args(args: MultiDict) -> dict[str, list[str]]:

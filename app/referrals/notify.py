@@ -6,27 +6,33 @@ the client's name, birth date or the reason for the referral.
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
 from app.extensions import db
+from app.mail.links import external_url
 from app.mail.outbox import queue_email
-from app.models import Member, Notification, Referral, User, user_member
+from app.models import Member, Network, Notification, Referral, User, user_member
 from app.referrals.states import Party
+from app.referrals.vocabulary import words
 
 # What happened, as the other side reads it.
 PHRASES = {
     "send": "{sender} sent you referral #{id}",
     "accept": "{receiver} accepted referral #{id}",
     "decline": "{receiver} declined referral #{id}",
-    "forward": "{receiver} forwarded referral #{id} to another member",
+    "forward": "{receiver} forwarded referral #{id} to {forwarded_to} as referral #{copy_id}",
     "cancel": "Referral #{id} was cancelled",
     "expire": "Referral #{id} expired without an answer",
     "schedule": "{receiver} scheduled a visit for referral #{id}",
+    "reschedule": "{receiver} moved the appointment of referral #{id} to {appointment}",
     "record-visit": "{receiver} recorded the visit for referral #{id}",
     "no-show": "The client did not come to the visit of referral #{id}",
     "close": "{receiver} closed referral #{id} with an outcome",
 }
+# The first message of a forwarded copy: who forwarded it, from which referral.
+FORWARDED_SEND = "{origin} forwarded you referral #{id} from {sender} (was #{origin_id})"
 
 
 def _users_acting_for(member_id: int) -> list[User]:
@@ -41,9 +47,7 @@ def _users_acting_for(member_id: int) -> list[User]:
 
 
 def _link(referral: Referral) -> str:
-    if has_request_context():
-        return url_for("referrals.detail", referral_id=referral.id, _external=True)
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/referrals/{referral.id}"
+    return external_url("referrals.detail", referral_id=referral.id)
 
 
 def _audience(referral: Referral, action: str, actor_parties: set[Party]) -> list[int]:
@@ -63,7 +67,19 @@ def tell_other_side(
 ) -> None:
     sender = db.session.get(Member, referral.sender_id)
     receiver = db.session.get(Member, referral.receiver_id)
-    message = PHRASES[action].format(id=referral.id, sender=sender.name, receiver=receiver.name)
+    names = {"id": referral.id, "sender": sender.name, "receiver": receiver.name}
+    phrase = words(referral.kind).phrases.get(action, PHRASES[action])
+    if action == "forward" and referral.forwarded_to_id is not None:
+        copy = db.session.get(Referral, referral.forwarded_to_id)
+        names |= {"forwarded_to": copy.receiver.name, "copy_id": copy.id}
+    elif action == "send" and referral.forwarded_from_id is not None:
+        origin = db.session.get(Referral, referral.forwarded_from_id)
+        names |= {"origin": origin.receiver.name, "origin_id": origin.id}
+        phrase = FORWARDED_SEND
+    if action == "reschedule":
+        tz = ZoneInfo(db.session.get(Network, referral.network_id).timezone)
+        names["appointment"] = f"{referral.appointment_at.astimezone(tz):%d %b %Y, %H:%M}"
+    message = phrase.format(**names)
     link = _link(referral)
     for member_id in _audience(referral, action, actor_parties):
         member = sender if member_id == sender.id else receiver
@@ -72,7 +88,10 @@ def tell_other_side(
             db.session.add(
                 Notification(user_id=user.id, referral_id=referral.id, kind=action, message=message)
             )
-        addresses = [u.email for u in users] or ([member.email] if member.email else [])
+        # Invited users who never set a password cannot open the link: no e-mail for them.
+        addresses = [u.email for u in users if u.has_password] or (
+            [member.email] if member.email else []
+        )
         for address in addresses:
             queue_email(
                 address,

@@ -2,67 +2,98 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+from dataclasses import fields
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from app.auth.policy import roles_required
+from app import fields as f
+from app.auth.decorators import roles_required
 from app.extensions import db
+from app.forms import submitted
 from app.mail.outbox import deliver_pending
-from app.members.service import DirectoryQuery, directory_query
-from app.models import Client, Member, NetworkKind, Role
+from app.members.choices import chosen_member, member_choices, picker_members
+from app.members.service import DirectoryQuery
+from app.models import Member, NetworkKind, Role
+from app.referrals import once
 from app.referrals.blueprint import bp
-from app.referrals.clients import ClientInput, clients_of
+from app.referrals.clients import ClientInput, clients_to_choose
 from app.referrals.documents import check_uploads, store_documents
-from app.referrals.errors import PossibleDuplicate, ReferralError
+from app.referrals.errors import InvalidReferral, PossibleDuplicate, ReferralError
 from app.referrals.forms import SendForm
 from app.referrals.service import NewReferral, send_referral
+from app.referrals.vocabulary import PROFESSIONAL, Vocabulary, words_of_network
 
 MAX_OPTIONS = 300
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+# What the form hands to the service, by the service's own names.
+CLIENT_FIELDS = tuple(f.name for f in fields(ClientInput))
+REFERRAL_FIELDS = (
+    "sender_id",
+    "receiver_id",
+    "kind",
+    "priority",
+    "reason",
+    "service",
+    "notes",
+    "confirm_duplicate",
+)
 
 
-def _receiver_choices(query: DirectoryQuery, own: set[int]) -> list[SelectChoice]:
-    members = db.session.scalars(directory_query(current_user, query).limit(MAX_OPTIONS))
-    choices = [SelectChoice("", "— choose who receives the client —")]
-    for m in members:
-        if m.id in own:
-            continue
-        where = f" · {m.city}" if m.city else ""
-        state = "accepting" if m.accepting else "not accepting new referrals"
-        label = f"{m.name} — {', '.join(m.specialties)}{where} · {state}"
-        choices.append(
-            SelectChoice(str(m.id), label, render_kw={} if m.accepting else {"disabled": True})
-        )
-    return choices
+def _receiver_choices(query: DirectoryQuery, own: set[int], chosen) -> list[SelectChoice]:
+    """The first matches of the search; the member already chosen stays among them."""
+    members = picker_members(current_user, query, exclude=own)
+    picked = chosen_member(current_user, chosen)
+    if picked is not None and picked.id not in own and picked not in members:
+        members.insert(0, picked)
+    if picked is not None and not picked.accepting and request.method == "GET":
+        # Said before the form is filled in, not only when it is sent.
+        flash(f"{picked.name} is not accepting new referrals at the moment.", "info")
+    return member_choices(members, "— choose who receives the client —")
 
 
 def _client_choices(senders: list[Member]) -> list[SelectChoice]:
     choices = [SelectChoice("", "A new client (fill in below)")]
     for sender in senders:
-        clients = db.session.scalars(
-            clients_of(current_user, sender)
-            .order_by(Client.family_name, Client.given_name)
-            .limit(MAX_OPTIONS)
-        )
-        for c in clients:
+        for c in clients_to_choose(current_user, sender, MAX_OPTIONS):
             born = f", born {c.birth_date:%d %b %Y}" if c.birth_date else ""
             choices.append(SelectChoice(str(c.id), f"{c.family_name}, {c.given_name}{born}"))
     return choices
 
 
+def _senders_words(senders: list[Member]) -> Vocabulary | None:
+    """The words of the senders' network when it carries one kind of referral."""
+    found = {words_of_network(m.network.kind) for m in senders}
+    return found.pop() if len(found) == 1 else None
+
+
 def _prepare(form: SendForm, query: DirectoryQuery) -> list[Member]:
     senders = [m for m in current_user.members if m.active]
     form.sender_id.choices = [SelectChoice(str(m.id), m.name) for m in senders]
-    form.receiver_id.choices = _receiver_choices(query, {m.id for m in senders})
+    if request.method == "GET" and request.args.get("receiver_id"):
+        form.receiver_id.data = request.args["receiver_id"]
+    own = {m.id for m in senders}
+    form.receiver_id.choices = _receiver_choices(query, own, form.receiver_id.data)
     form.client_id.choices = _client_choices(senders)
     if request.method == "GET":
-        if request.args.get("receiver_id"):
-            form.receiver_id.data = request.args["receiver_id"]
         network = senders[0].network if senders else None
         kind = (
             "professional" if network and network.kind == NetworkKind.PROFESSIONAL else "clinical"
         )
         form.kind.data = kind
+    vocabulary = _senders_words(senders)
+    if vocabulary is PROFESSIONAL:  # a business network: a client, no birth date, no patient
+        form.kind.data = PROFESSIONAL.kind.value
+        form.consent.label.text = PROFESSIONAL.consent_label
+        form.birth_date.data = None
+        form.service.description = (
+            f"What you ask the receiver to do, e.g. “{PROFESSIONAL.service_example}”."
+        )
+    elif vocabulary is None:  # both kinds: say which one needs the birth date
+        form.birth_date.description = "Clinical referrals only (required for them)."
     return senders
 
 
@@ -75,12 +106,26 @@ def _show_errors(form: SendForm, exc: ReferralError) -> None:
             form.form_errors.append(message)
 
 
+def _form_key(token) -> str | None:
+    if isinstance(token, str) and TOKEN.fullmatch(token):
+        return f"form:{token}"
+    return None
+
+
+def _already_sent(key: str):
+    """The referral this very form already made, shown instead of a second one."""
+    done = once.find(current_user.id, key)
+    if done is None or done.referral_id is None:
+        return None
+    flash(f"This form was already sent: it is referral #{done.referral_id}.", "info")
+    return redirect(url_for("referrals.detail", referral_id=done.referral_id))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.PRACTITIONER)
 def new():
-    query = DirectoryQuery(
-        q=request.args.get("q", "")[:100], specialty=request.args.get("specialty", "")[:80]
-    )
+    terms, _refused = f.search_terms(request.args, ("q", "specialty"))
+    query = DirectoryQuery(**terms)
     form = SendForm()
     senders = _prepare(form, query)
     if not senders:
@@ -88,45 +133,49 @@ def new():
         return redirect(url_for("dashboard.index"))
     duplicate = False
     status = 200
+    if request.method == "GET":
+        form.send_token.data = secrets.token_urlsafe(24)
+    key = _form_key(form.send_token.data)
     if form.validate_on_submit():
-        client = None
-        if not form.client_id.data:
-            client = ClientInput(
-                given_name=form.given_name.data,
-                family_name=form.family_name.data,
-                birth_date=form.birth_date.data,
-                email=form.email.data,
-                phone=form.phone.data,
-                identifier=form.identifier.data,
-                consent=form.consent.data,
-            )
+        if key is not None and (done := _already_sent(key)) is not None:
+            return done
+        client = None if form.client_id.data else ClientInput(**submitted(form, CLIENT_FIELDS))
         new_referral = NewReferral(
-            sender_id=form.sender_id.data,
-            receiver_id=form.receiver_id.data,
-            kind=form.kind.data,
-            priority=form.priority.data,
-            reason=form.reason.data,
-            service=form.service.data,
-            notes=form.notes.data,
-            client_id=form.client_id.data or None,
-            client=client,
-            confirm_duplicate=form.confirm_duplicate.data,
+            **submitted(form, REFERRAL_FIELDS), client_id=form.client_id.data or None, client=client
         )
+        attached = [f for f in request.files.getlist(form.documents.name) if f and f.filename]
+        # The documents and the fields are checked apart, so that every error shows at once.
         try:
-            uploads = check_uploads(request.files.getlist(form.documents.name))
+            uploads, upload_error = check_uploads(attached), None
+        except InvalidReferral as exc:
+            uploads, upload_error = [], exc
+        try:
+            claimed = None
+            if key is not None:
+                claimed, first = once.claim(current_user, key, "send form")
+                if not first:  # the same form, posted at the same moment, was sent
+                    return _already_sent(key) or redirect(url_for("referrals.index"))
             referral = send_referral(current_user, new_referral)
+            if upload_error is not None:
+                raise upload_error
             store_documents(referral, uploads, current_user)
+            if claimed is not None:
+                claimed.referral_id = referral.id
             db.session.commit()
         except ReferralError as exc:
             db.session.rollback()
             duplicate = isinstance(exc, PossibleDuplicate)
             _show_errors(form, exc)
+            if upload_error is not None and upload_error is not exc:
+                _show_errors(form, upload_error)
+            if attached and not form.documents.errors:
+                # A browser cannot keep chosen files across a refused send.
+                form.documents.errors = ["Attach the documents again."]
             form.form_errors.append(exc.message)
             status = exc.status
         else:
             deliver_pending()
-            receiver = db.session.get(Member, referral.receiver_id)
-            flash(f"Referral #{referral.id} was sent to {receiver.name}.", "success")
+            flash(f"Referral #{referral.id} was sent to {referral.receiver.name}.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     elif request.method == "POST":
         status = 400
@@ -136,4 +185,6 @@ def new():
         query=query,
         duplicate=duplicate,
         one_sender=len(senders) == 1,
+        vocabulary=_senders_words(senders),
+        own_members=[m.id for m in senders],
     ), status

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from app import fields as f
 from app.audit.service import record
 from app.extensions import db
 from app.models import (
@@ -17,11 +18,11 @@ from app.models import (
     Referral,
     ReferralEvent,
     ReferralKind,
+    Role,
     Status,
     User,
     utcnow,
 )
-from app.referrals import fields as f
 from app.referrals.access import parties_of
 from app.referrals.changes import APPLY, receiver_problem
 from app.referrals.clients import ClientInput, resolve_client
@@ -35,7 +36,7 @@ from app.referrals.errors import (
 )
 from app.referrals.notify import tell_other_side
 from app.referrals.states import Party, Transition, transition_for
-from app.templating import STATUS_LABELS
+from app.referrals.status_rules import label_of
 
 DUPLICATE_WINDOW = timedelta(days=30)
 
@@ -55,6 +56,10 @@ class NewReferral:
 
 
 def _sender_for(actor: User, sender_id) -> Member:
+    if actor.role != Role.PRACTITIONER:
+        raise ActionForbidden(
+            "Only practitioners send referrals: coordinators and admins act for no member."
+        )
     acting_for = [m for m in actor.members if m.active]
     if sender_id in (None, ""):
         if len(acting_for) == 1:
@@ -104,16 +109,21 @@ def send_referral(actor: User, new: NewReferral, *, now: datetime | None = None)
     if kind and (problem := _kind_problem(kind, network)):
         problems["kind"] = problem
     priority = _enum(problems, "priority", new.priority or "routine", Priority, "Priority")
-    reason = f.text(problems, "reason", new.reason, label="Reason", required=True, min_len=3)
+    reason = f.text(
+        problems, "reason", new.reason, label="Reason", required=True, min_len=3, multiline=True
+    )
     service = f.text(
         problems, "service", new.service, label="Requested service", required=True, max_len=200
     )
-    notes = f.text(problems, "notes", new.notes, label="Notes", required=False, max_len=5000)
+    notes = f.text(
+        problems, "notes", new.notes, label="Notes", required=False, max_len=5000, multiline=True
+    )
     client = resolve_client(actor, sender, kind, new.client_id, new.client, problems, now)
     if problems:
         raise InvalidReferral("The referral could not be sent. Check the fields.", problems)
 
     if not new.confirm_duplicate and client.id is not None:
+        _lock_pair(client.id, receiver.id)
         duplicate = db.session.scalar(
             select(Referral.id).where(
                 Referral.client_id == client.id,
@@ -151,6 +161,18 @@ def send_referral(actor: User, new: NewReferral, *, now: datetime | None = None)
     return referral
 
 
+def _lock_pair(client_id: int, receiver_id: int) -> None:
+    """Hold (client, receiver) until this transaction ends, so that the duplicate check and
+    the insert that follows it happen for one send at a time (PostgreSQL: a transaction-level
+    advisory lock; the check after it reads what the other sends committed). SQLite has one
+    writer at a time and no such lock."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:client_id, :receiver_id)"),
+            {"client_id": client_id, "receiver_id": receiver_id},
+        )
+
+
 def _log_event(referral, action, from_status, to_status, actor, note, now) -> None:
     db.session.add(
         ReferralEvent(
@@ -166,7 +188,7 @@ def _log_event(referral, action, from_status, to_status, actor, note, now) -> No
 
 
 def _refuse_state(referral: Referral, transition: Transition) -> TransitionNotAllowed:
-    status = STATUS_LABELS[referral.status].lower()
+    status = label_of(referral.status, referral.forwarded_to_id).lower()
     return TransitionNotAllowed(
         f"Referral #{referral.id} is {status}: it cannot be changed with "
         f"“{transition.label.lower()}” now."
@@ -215,7 +237,9 @@ def perform(
     now = now or utcnow()
     values = values or {}
     problems = f.FieldProblems()
-    note = f.text(problems, "note", values.get("note"), label="Note", required=False, max_len=2000)
+    note = f.text(
+        problems, "note", values.get("note"), label="Note", required=False, multiline=True
+    )
     changes = APPLY[transition.action](referral, values, problems, now)
     if problems:
         raise InvalidReferral("The action could not be carried out. Check the fields.", problems)
@@ -229,10 +253,11 @@ def perform(
     _log_event(
         referral, transition.action.value, from_status, referral.status, actor, event_note, now
     )
-    tell_other_side(referral, transition.action.value, actor, parties)
-    record(transition.action.value, "referral", referral.id, user=actor)
     if forward_to is not None:
         _forward_copy(referral, forward_to, actor, now)
+        db.session.expire(referral, ["forwarded_to_id"])  # read again: the copy links back
+    tell_other_side(referral, transition.action.value, actor, parties)
+    record(transition.action.value, "referral", referral.id, user=actor)
     return referral
 
 
@@ -254,8 +279,11 @@ def _forward_copy(original: Referral, target: Member, actor: User | None, now: d
     )
     db.session.add(copy)
     db.session.flush()
-    _log_event(
-        copy, "send", None, Status.SENT, actor, f"Forwarded from referral #{original.id}", now
+    who = actor.name if actor else "refnet"
+    note = (
+        f"Forwarded by {who} of {original.receiver.name} from referral #{original.id} "
+        f"to {target.name}"
     )
+    _log_event(copy, "send", None, Status.SENT, actor, note, now)
     tell_other_side(copy, "send", actor, {Party.SENDER})
     record("create", "referral", copy.id, user=actor, detail=f"forwarded_from={original.id}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.models import Status
+from app.models.enums import ReferralKind, Status
 
 
 class Action(StrEnum):
@@ -15,6 +15,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     EXPIRE = "expire"
     SCHEDULE = "schedule"
+    RESCHEDULE = "reschedule"
     RECORD_VISIT = "record-visit"
     NO_SHOW = "no-show"
     CLOSE = "close"
@@ -27,6 +28,10 @@ class Party(StrEnum):
     RECEIVER = "receiver"
     COORDINATOR = "coordinator"
     SYSTEM = "system"
+
+
+# Fields only professional referrals take: a clinical referral never carries money.
+PROFESSIONAL_ONLY = frozenset({"value"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,13 @@ class Transition:
     alternative_target: Status | None = None
     # Fields the action may take besides the required ones (a note is always allowed).
     optional: tuple[str, ...] = ()
+
+    def fields_for(self, kind: ReferralKind) -> list[str]:
+        """The fields this action takes on a referral of this kind, the required ones first."""
+        fields = [*self.requires, *self.optional]
+        if kind == ReferralKind.CLINICAL:
+            return [f for f in fields if f not in PROFESSIONAL_ONLY]
+        return fields
 
 
 def _t(
@@ -101,12 +113,21 @@ TRANSITIONS: dict[Action, Transition] = {
             "Schedule the visit",
         ),
         _t(
+            Action.RESCHEDULE,
+            [S.SCHEDULED],
+            S.SCHEDULED,
+            [P.RECEIVER],
+            ["appointment_at"],
+            "Move the appointment",
+        ),
+        _t(
             Action.RECORD_VISIT,
             [S.ACCEPTED, S.SCHEDULED],
             S.VISITED,
             [P.RECEIVER],
             ["visit_date"],
             "Record the visit",
+            optional=["confirm_early_visit"],
         ),
         _t(
             Action.NO_SHOW,

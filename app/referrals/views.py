@@ -4,29 +4,37 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectChoice
 
-from app.audit.service import record
+from app import fields as f
 from app.extensions import db
+from app.forms import submitted
 from app.mail.outbox import deliver_pending
-from app.models import Document, Member, Notification, Referral, ReferralKind, Role, utcnow
+from app.members.choices import chosen_member, member_choices, picker_members, picker_query
+from app.models import Referral, Role
+from app.notifications.service import read_all
 from app.referrals import send_views  # noqa: F401 - registers the send form on bp
-from app.referrals.access import parties_of, referral_for
+from app.referrals.access import parties_of, read_referral, referral_for
 from app.referrals.blueprint import bp
-from app.referrals.documents import document_path
-from app.referrals.errors import ReferralError, ReferralNotFound, StaleReferral
+from app.referrals.documents import (
+    document_path,
+    documents_of,
+    download_document,
+    offered_name,
+)
+from app.referrals.errors import ReferralError, StaleReferral
 from app.referrals.forms import ActionForm
 from app.referrals.listing import (
     FILTER_PARAMS,
+    ROWS_WITH_PARTIES,
     page_of,
     parse_filter,
-    status_counts,
+    tab_counts,
 )
 from app.referrals.service import perform
-from app.referrals.states import Transition, allowed_actions, transition_for
+from app.referrals.states import allowed_actions, transition_for
+from app.referrals.vocabulary import words
 
 DONE = {
     "accept": "You accepted the referral. Schedule the visit when you have a date.",
@@ -34,121 +42,136 @@ DONE = {
     "forward": "The referral was forwarded. The sender has been told.",
     "cancel": "The referral was cancelled. The other side has been told.",
     "schedule": "The visit is scheduled. The sender has been told.",
+    "reschedule": "The appointment is moved. The sender has been told.",
     "record-visit": "The visit is recorded. Close the referral with an outcome for the sender.",
     "no-show": "The missed visit is recorded.",
     "close": "The referral is closed. The sender can read your outcome.",
 }
 
 
-def _referral_or_404(referral_id: int) -> Referral:
-    try:
-        return referral_for(current_user, referral_id)
-    except ReferralNotFound:
-        abort(404)
-
-
 @bp.route("/")
 @login_required
 def index():
     status = 200
+    problems: dict[str, str] = {}
+    size = current_app.config["PAGE_SIZE"]
     try:
-        flt = parse_filter(current_user, request.args, current_app.config["PAGE_SIZE"])
+        flt = parse_filter(current_user, request.args, size)
     except ReferralError as exc:
-        flash(" ".join(exc.fields.values()) or exc.message, "error")
-        flt = parse_filter(current_user, MultiDict(), current_app.config["PAGE_SIZE"])
-        status = 400
-    items, following = page_of(current_user, flt)
+        # The list stays where the user was (the box, the other filters), without the filters
+        # that were wrong; each error is shown next to its field.
+        problems, status = dict(exc.fields), 400
+        kept = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in problems])
+        try:
+            flt = parse_filter(current_user, kept, size)
+        except ReferralError:
+            flt = parse_filter(current_user, MultiDict(), size)
+        flash(exc.message, "error")
+    items, following = page_of(current_user, flt, ROWS_WITH_PARTIES)
     members = current_user.members if current_user.role == Role.PRACTITIONER else []
-    args = {k: v for k, v in request.args.items() if k in FILTER_PARAMS} if status == 200 else {}
+    # Paging and tab links carry only the filters in force; the form shows what was typed.
+    args = {k: v for k, v in request.args.items() if k in FILTER_PARAMS and k not in problems}
+    typed = {k: request.args.get(k, "")[:40] for k in ("sent_from", "sent_to")}
     return render_template(
         "referrals/index.html",
         flt=flt,
         items=items,
         following=following,
-        counts=status_counts(current_user, flt),
+        counts=tab_counts(current_user, flt),
         members=members,
         args=args,
         paged=flt.after is not None,
-        status_filter=flt.statuses[0] if len(flt.statuses) == 1 else None,
+        status_filter=flt.shown_status,
         priority_filter=flt.priorities[0].value if len(flt.priorities) == 1 else "",
+        problems=problems,
+        typed=typed,
     ), status
 
 
-def _member_choices(referral: Referral, exclude: set[int]) -> list[SelectChoice]:
-    members = db.session.scalars(
-        select(Member)
-        .where(Member.network_id == referral.network_id, Member.active.is_(True))
-        .order_by(Member.name)
-    )
-    choices = [SelectChoice("", "— choose a member —")]
-    for m in members:
-        if m.id in exclude:
-            continue
-        label = f"{m.name} — {', '.join(m.specialties)}" + (
-            "" if m.accepting else " (not accepting)"
-        )
-        choices.append(
-            SelectChoice(str(m.id), label, render_kw={} if m.accepting else {"disabled": True})
-        )
-    return choices
+# Action fields shown only when the service asks for them (a confirmation).
+ASKED = ("confirm_early_visit",)
+# Action fields that name a member: each is a picker (a search box and at most 25 matches).
+MEMBER_FIELDS = ("receiver_id", "suggested_member_id")
 
 
-def _fields_for(transition: Transition, referral: Referral) -> list[str]:
-    fields = [*transition.requires, *transition.optional]
-    if referral.kind == ReferralKind.CLINICAL and "value" in fields:
-        fields.remove("value")  # clinical referrals never carry money
-    return fields
+def _fill_member_pickers(referral: Referral, fields: set[str], forms) -> None:
+    """Choices for the pickers of the actions this viewer can take, and only for those."""
+    if not fields & set(MEMBER_FIELDS):
+        return
+    sides = {referral.sender_id, referral.receiver_id}
+    query = picker_query(request.args, network_id=referral.network_id)
+    members = picker_members(current_user, query, exclude=sides)
+    chosen = {m.id for m in members}
+    for each in forms:  # a member chosen before a refusal stays chosen
+        for name in MEMBER_FIELDS:
+            member = chosen_member(current_user, each[name].data, referral.network_id)
+            if member is not None and member.id not in chosen | sides:
+                members.insert(0, member)
+                chosen.add(member.id)
+    choices = member_choices(members, "— choose a member —")
+    for each in forms:
+        each.receiver_id.choices = each.suggested_member_id.choices = choices
 
 
 def _render_detail(
     referral: Referral, form: ActionForm | None = None, open_action=None, status=200
 ):
     parties = parties_of(current_user, referral)
-    actions = allowed_actions(referral.status, parties)
+    allowed = allowed_actions(referral.status, parties)
     # The form of the action just tried keeps its values and errors; the others start blank.
     blank = ActionForm(formdata=None)
     form = form or blank
-    choices = _member_choices(referral, {referral.sender_id, referral.receiver_id})
-    for each in (form, blank):
-        each.receiver_id.choices = each.suggested_member_id.choices = choices
-    documents = db.session.scalars(
-        select(Document).where(Document.referral_id == referral.id).order_by(Document.id)
-    ).all()
+    for name, label in words(referral.kind).fields.items():  # "Meeting date" for a client
+        form[name].label.text = blank[name].label.text = label
+    # A confirmation is shown once the service asked for it.
+    actions = [
+        (t, [n for n in t.fields_for(referral.kind) if n not in ASKED or form[n].errors])
+        for t in allowed
+    ]
+    _fill_member_pickers(referral, {name for _t, names in actions for name in names}, (form, blank))
+    documents = documents_of(current_user, referral)
+    forwarded_to = (
+        db.session.get(Referral, referral.forwarded_to_id) if referral.forwarded_to_id else None
+    )
+    # Links both ways, where the viewer may follow them (the new receiver never saw the
+    # original; the member that forwarded it is not a party of the copy).
+    links = {
+        "forwarded_to": forwarded_to is not None and bool(parties_of(current_user, forwarded_to)),
+        "forwarded_from": referral.forwarded_from is not None
+        and bool(parties_of(current_user, referral.forwarded_from)),
+    }
     return render_template(
         "referrals/detail.html",
         referral=referral,
         parties=parties,
-        actions=[(t, _fields_for(t, referral)) for t in actions],
+        actions=actions,
+        member_fields=MEMBER_FIELDS,
+        member_q=f.search_terms(request.args, ("member_q",))[0]["member_q"],
         form=form,
         blank=blank,
-        open_action=open_action,
+        open_action=open_action or request.args.get("open"),
         documents=documents,
         network=referral.sender.network,
+        forwarded_to=forwarded_to,
+        links=links,
     ), status
 
 
 @bp.route("/<int:referral_id>")
 @login_required
 def detail(referral_id: int):
-    referral = _referral_or_404(referral_id)
-    record("view", "referral", referral.id, detail=f"client={referral.client_id}")
-    db.session.execute(
-        update(Notification)
-        .where(
-            Notification.user_id == current_user.id,
-            Notification.referral_id == referral.id,
-            Notification.read_at.is_(None),
-        )
-        .values(read_at=utcnow())
-    )
+    referral = read_referral(current_user, referral_id)
+    read_all(current_user, referral_id=referral.id)
+    page = _render_detail(referral)
+    # After rendering: a commit expires every loaded object, which the page would reload.
     db.session.commit()
-    return _render_detail(referral)
+    return page
 
 
 @bp.route("/<int:referral_id>/actions/<action>", methods=["POST"])
 @login_required
 def act(referral_id: int, action: str):
-    referral = _referral_or_404(referral_id)
+    referral = referral_for(current_user, referral_id)
     transition = transition_for(action)
     if transition is None:
         abort(404)
@@ -160,7 +183,7 @@ def act(referral_id: int, action: str):
         version = int(form.version.data or "")
     except ValueError:
         abort(400)
-    values = {name: getattr(form, name).data for name in _fields_for(transition, referral)}
+    values = submitted(form, transition.fields_for(referral.kind))
     values["note"] = form.note.data
     try:
         perform(referral, action, current_user, version=version, values=values)
@@ -177,24 +200,29 @@ def act(referral_id: int, action: str):
         flash(exc.message, "error")
         return _render_detail(db.session.get(Referral, referral_id), form, action, exc.status)
     deliver_pending()
-    flash(DONE[action], "success")
+    flash(words(referral.kind).done.get(action, DONE[action]), "success")
     return redirect(url_for("referrals.detail", referral_id=referral.id))
+
+
+@bp.route("/<int:referral_id>/actions/<action>", methods=["GET"])
+@login_required
+def act_reload(referral_id: int, action: str):
+    """Reloading the address of an action (after a refusal) leads back to the referral."""
+    referral = referral_for(current_user, referral_id)  # 404 for others' referrals
+    open_action = action if transition_for(action) is not None else None
+    return redirect(url_for("referrals.detail", referral_id=referral.id, open=open_action))
 
 
 @bp.route("/<int:referral_id>/documents/<int:document_id>")
 @login_required
 def document(referral_id: int, document_id: int):
-    referral = _referral_or_404(referral_id)
-    doc = db.session.get(Document, document_id)
-    if doc is None or doc.referral_id != referral.id or not document_path(doc).exists():
-        abort(404)
-    record("download", "document", doc.id, detail=f"referral={referral.id}")
+    doc = download_document(current_user, referral_id, document_id)
     db.session.commit()
     response = send_file(
         document_path(doc),
         mimetype=doc.content_type,
         as_attachment=True,
-        download_name=doc.filename,
+        download_name=offered_name(doc),
         max_age=0,
     )
     response.headers["Cache-Control"] = "no-store"

@@ -11,10 +11,15 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.audit.service import record
+from app.auth.policy import NO_ACCESS, own_record, own_records
 from app.extensions import db
+from app.fields import refused_character
 from app.models import ApiToken, User, utcnow
+from app.models.user import acting_user_options
+from app.refusals import Forbidden, NotFound
 
 # A recognisable prefix lets secret scanners and people tell a refnet token at a glance.
 TOKEN_PREFIX = "rn_"  # noqa: S105 - a public marker, not a secret
@@ -33,10 +38,15 @@ def hash_token(secret: str) -> str:
 
 
 def create_token(user: User, name: str, *, actor: User | None = None) -> tuple[ApiToken, str]:
-    """A new token for `user`; returns the row and the secret (which is not stored)."""
+    """A new token for `user`, made by that user (or by the operator at the shell); returns
+    the row and the secret (which is not stored)."""
+    if actor is not None and actor.id != user.id:
+        raise Forbidden("A token is made by the user it belongs to.")
     name = " ".join((name or "").split())
     if not name:
         raise TokenError("Give the token a name, e.g. the script that will use it.")
+    if refused_character(name):
+        raise TokenError("The name contains characters that are not allowed.")
     if len(name) > 80:
         raise TokenError("The name can have at most 80 characters.")
     if not user.active:
@@ -52,7 +62,10 @@ def create_token(user: User, name: str, *, actor: User | None = None) -> tuple[A
 
 
 def revoke_token(token: ApiToken, *, actor: User | None = None) -> None:
-    """Refuse the token from now on; revoking twice changes nothing."""
+    """Refuse the token from now on; revoking twice changes nothing. Only its owner (or the
+    operator at the shell, actor None) revokes it."""
+    if actor is not None and actor.id != token.user_id:
+        raise NotFound(NO_ACCESS)
     if token.revoked_at is not None:
         return
     token.revoked_at = utcnow()
@@ -60,19 +73,16 @@ def revoke_token(token: ApiToken, *, actor: User | None = None) -> None:
 
 
 def tokens_of(user: User) -> list[ApiToken]:
-    return list(
-        db.session.scalars(
-            select(ApiToken)
-            .where(ApiToken.user_id == user.id)
-            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-        )
-    )
+    """The user's tokens, the newest first."""
+    return own_records(user, ApiToken, ApiToken.created_at.desc(), ApiToken.id.desc())
 
 
-def token_of(user: User, token_id: int) -> ApiToken | None:
-    """One of this user's tokens; None for other users' (they may not know it exists)."""
-    token = db.session.get(ApiToken, token_id)
-    return token if token is not None and token.user_id == user.id else None
+def token_of(user: User, token_id: int) -> ApiToken:
+    """One of this user's tokens; NotFound for other users' (they may not know it exists)."""
+    token = own_record(user, ApiToken, token_id)
+    if token is None:
+        raise NotFound(NO_ACCESS)
+    return token
 
 
 def verify_token(secret: str, *, now: datetime | None = None) -> User | None:
@@ -82,7 +92,15 @@ def verify_token(secret: str, *, now: datetime | None = None) -> User | None:
     """
     if not secret or len(secret) > MAX_TOKEN_LENGTH or not secret.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    token = (
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == hash_token(secret))
+            .options(joinedload(ApiToken.user).options(*acting_user_options()))
+        )
+        .unique()
+        .one_or_none()
+    )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = now or utcnow()

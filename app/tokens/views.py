@@ -35,7 +35,7 @@ def create():
     if not form.validate_on_submit():
         return _render(form, status=400)
     try:
-        _token, secret = create_token(current_user, form.name.data)
+        _token, secret = create_token(current_user, form.name.data, actor=current_user)
     except TokenError as exc:
         db.session.rollback()
         form.name.errors = [str(exc)]
@@ -49,8 +49,6 @@ def create():
 @login_required
 def revoke(token_id: int):
     token = token_of(current_user, token_id)
-    if token is None:
-        abort(404)
     if not RevokeTokenForm().validate_on_submit():
         abort(400)
     revoke_token(token, actor=current_user)

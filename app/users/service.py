@@ -1,26 +1,128 @@
-"""The verbs on users: create, invite, set a password, update, deactivate."""
+"""The verbs on users: list, create, invite, set a password, update, deactivate.
+
+Each verb takes the acting user first and asks the policy (app/auth/policy.py): admins
+manage every login; coordinators manage the practitioners of their networks and may only
+give them members of those networks; None is the operator at the shell (flask users create).
+"""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 
 from app.audit.service import record
 from app.auth.passwords import hash_password, password_problem
+from app.auth.policy import NO_ACCESS, can_manage_user, ensure_role, managed_network_ids
+from app.auth.sessions import end_sessions_of
 from app.extensions import db
+from app.fields import contains_pattern, refused_character
+from app.mail.links import external_url
 from app.mail.outbox import queue_email
-from app.models import Member, Network, Role, User, utcnow
+from app.models import Member, Network, Role, User, user_member, user_network, utcnow
+from app.refusals import Invalid, NotFound
+
+# The answer for an e-mail that the actor may not learn about: it neither says that a login
+# exists nor where. It is the same for every login the actor does not manage.
+TAKEN_ELSEWHERE = (
+    "This e-mail cannot be used for a new login here. If the person already uses refnet, "
+    "an admin can give them access to your network."
+)
 
 
-class UserError(ValueError):
+class UserError(Invalid):
     """A request about a user that cannot be carried out; `field` names the culprit."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, {field: message} if field else None)
         self.field = field
+
+
+def users_managed_by(actor: User | None, search: str = "") -> Select:
+    """The logins this actor administers, by name, matching part of a name or e-mail."""
+    ensure_role(actor, Role.ADMIN, Role.COORDINATOR)
+    stmt = select(User).order_by(User.name)
+    ids = managed_network_ids(actor)
+    if ids is not None:
+        in_member = select(user_member.c.user_id).join(Member).where(Member.network_id.in_(ids))
+        in_network = select(user_network.c.user_id).where(user_network.c.network_id.in_(ids))
+        stmt = stmt.where(or_(User.id.in_(in_member), User.id.in_(in_network)))
+    if search := search.strip():
+        pattern = contains_pattern(search)
+        stmt = stmt.where(
+            or_(User.email.like(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
+        )
+    return stmt
+
+
+def user_for(actor: User | None, user_id: int) -> User:
+    """A login this actor manages; NotFound for the others (they may not know it exists)."""
+    user = db.session.get(User, user_id)
+    if user is None or not can_manage_user(actor, user):
+        raise NotFound(NO_ACCESS)
+    return user
+
+
+def assignable_roles(actor: User | None) -> list[Role]:
+    """Coordinators invite practitioners only; admins and the operator any role."""
+    if actor is not None and actor.role == Role.COORDINATOR:
+        return [Role.PRACTITIONER]
+    return list(Role)
+
+
+def assignable_members(
+    actor: User | None, *, ids: list[int] | None = None, search: str = "", limit: int = 25
+) -> list[Member]:
+    """Active members a login may be given, by name: these `ids`, or the first that match
+    the search (the user form's picker)."""
+    stmt = select(Member).where(Member.active.is_(True)).order_by(Member.name, Member.id)
+    networks = managed_network_ids(actor)
+    if networks is not None:
+        stmt = stmt.where(Member.network_id.in_(networks))
+    if ids is not None:
+        stmt = stmt.where(Member.id.in_(ids))
+    elif search.strip():
+        pattern = contains_pattern(search)
+        stmt = stmt.where(func.lower(Member.name).like(pattern, escape="\\")).limit(limit)
+    else:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def assignable_networks(actor: User | None) -> list[Network]:
+    stmt = select(Network).order_by(Network.name)
+    ids = managed_network_ids(actor)
+    if ids is not None:
+        stmt = stmt.where(Network.id.in_(ids))
+    return list(db.session.scalars(stmt))
+
+
+def _check_scope(
+    actor: User | None, role: Role, members: list[Member], networks: list[Network]
+) -> None:
+    """What the actor hands out: a role it may give, members and networks it manages."""
+    if role not in assignable_roles(actor):
+        raise UserError("You can only invite and edit practitioners.", "role")
+    ids = managed_network_ids(actor)
+    if ids is None:
+        return
+    if any(m.network_id not in ids for m in members):
+        raise UserError("Choose members of the networks you coordinate.", "member_ids")
+    if any(n.id not in ids for n in networks):
+        raise UserError("Choose networks you coordinate.", "network_ids")
+
+
+def _checked_name(name: str) -> str:
+    """The user's name, one line of plain text (it goes into e-mail greetings and headers)."""
+    name = name.strip()
+    if not name:
+        raise UserError("Give the user's name.", "name")
+    if refused_character(name):
+        raise UserError("The name contains characters that are not allowed.", "name")
+    return name
 
 
 def normalise_email(email: str) -> str:
@@ -54,6 +156,7 @@ def _load(model, ids: list[int], field: str):
 
 
 def create_user(
+    actor: User | None,
     *,
     email: str,
     name: str,
@@ -61,19 +164,25 @@ def create_user(
     password: str | None = None,
     member_ids: list[int] = (),
     network_ids: list[int] = (),
-    actor: User | None = None,
 ) -> User:
     """Create a login; without a password, the user sets one through an invitation."""
+    ensure_role(actor, Role.ADMIN, Role.COORDINATOR)
     email = normalise_email(email)
-    role = Role(role)
-    if find_by_email(email) is not None:
-        raise UserError("A user with this e-mail already exists.", "email")
-    if not name.strip():
-        raise UserError("Give the user's name.", "name")
+    role = _role(role)
+    if refused_character(email):
+        raise UserError("The e-mail contains characters that are not allowed.", "email")
+    existing = find_by_email(email)
+    if existing is not None:
+        if can_manage_user(actor, existing):
+            raise UserError("A user with this e-mail already exists.", "email")
+        # A login the actor does not manage (another network's, an admin): not confirmed.
+        raise UserError(TAKEN_ELSEWHERE, "email")
+    name = _checked_name(name)
     members = _load(Member, list(member_ids), "member_ids")
     networks = _load(Network, list(network_ids), "network_ids")
+    _check_scope(actor, role, members, networks)
     _check_links(role, members, networks)
-    user = User(email=email, name=name.strip(), role=role, members=members, networks=networks)
+    user = User(email=email, name=name, role=role, members=members, networks=networks)
     if password is not None:
         set_password(user, password)
     db.session.add(user)
@@ -83,56 +192,89 @@ def create_user(
 
 
 def update_user(
+    actor: User | None,
     user: User,
     *,
     name: str,
     role: Role | str,
     member_ids: list[int],
     network_ids: list[int],
-    actor: User | None = None,
 ) -> User:
-    role = Role(role)
-    if not name.strip():
-        raise UserError("Give the user's name.", "name")
+    user = user_for(actor, user.id)
+    role = _role(role)
+    name = _checked_name(name)
     members = _load(Member, member_ids, "member_ids")
     networks = _load(Network, network_ids, "network_ids")
+    _check_scope(actor, role, members, networks)
     _check_links(role, members, networks, kept=user.members)
-    user.name, user.role, user.members, user.networks = name.strip(), role, members, networks
+    if user.role == Role.ADMIN and role != Role.ADMIN and user.active:
+        _keep_an_admin(
+            user,
+            "You are the last active admin: make another user an admin before you give up "
+            "your admin rights."
+            if actor is not None and actor.id == user.id
+            else "This is the last active admin: refnet would be left without one.",
+            "role",
+        )
+    if role != user.role:
+        end_sessions_of(user)  # signed in again, with the new role's menus and rights
+    user.name, user.role, user.members, user.networks = name, role, members, networks
     record("update", "user", user.id, user=actor)
     return user
 
 
 def set_password(user: User, password: str) -> None:
-    problem = password_problem(password)
+    problem = password_problem(password, name=user.name, email=user.email)
     if problem:
         raise UserError(problem, "password")
     user.password_hash = hash_password(password)
+    if user.id is not None:
+        end_sessions_of(user)  # whoever knew the old password is signed out
 
 
-def deactivate_user(user: User, actor: User | None = None) -> None:
+def _role(value: Role | str) -> Role:
+    try:
+        return Role(value)
+    except ValueError as exc:
+        raise UserError("Choose one of the roles.", "role") from exc
+
+
+def deactivate_user(actor: User | None, user: User) -> None:
+    user = user_for(actor, user.id)
     if actor is not None and actor.id == user.id:
         raise UserError("You cannot deactivate your own account.")
     if user.role == Role.ADMIN and user.active:
-        remaining = db.session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
-        )
-        if not remaining:
-            raise UserError("The last active admin cannot be deactivated.")
+        _keep_an_admin(user, "The last active admin cannot be deactivated.")
     user.active = False
     user.deactivated_at = utcnow()
+    end_sessions_of(user)
     record("deactivate", "user", user.id, user=actor)
 
 
-def reactivate_user(user: User, actor: User | None = None) -> None:
+def _keep_an_admin(user: User, message: str, field: str | None = None) -> None:
+    """Refuse to leave refnet without an active admin once `user` stops being one.
+
+    The active admins' rows are locked (PostgreSQL) so that two admins demoting each other
+    at once cannot both pass."""
+    others = db.session.scalars(
+        select(User.id)
+        .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
+        .with_for_update()
+    ).all()
+    if not others:
+        raise UserError(message, field)
+
+
+def reactivate_user(actor: User | None, user: User) -> None:
+    user = user_for(actor, user.id)
     user.active = True
     user.deactivated_at = None
     record("reactivate", "user", user.id, user=actor)
 
 
-# Invitations: a signed, expiring token bound to the user's current password hash, so it
-# stops working as soon as a password is set (works once) or after INVITE_MAX_AGE.
+# Invitations: a signed, expiring token bound to the user's current password hash and to the
+# moment of the last invitation, so it stops working as soon as a password is set (works
+# once), when a newer invitation is sent, or after INVITE_MAX_AGE.
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -140,7 +282,9 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+    invited = user.invited_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f") if user.invited_at else ""
+    bound = f"{user.password_hash or 'none'}|{invited}"
+    return hashlib.sha256(bound.encode()).hexdigest()[:16]
 
 
 def invite_token(user: User) -> str:
@@ -162,9 +306,13 @@ def user_from_invite(token: str) -> User:
     return user
 
 
-def send_invitation(user: User, actor: User | None = None) -> str:
+def send_invitation(actor: User | None, user: User) -> str:
     """Queue the invitation e-mail; returns the link (shown to the inviter as well)."""
-    link = url_for("auth.accept_invite", token=invite_token(user), _external=True)
+    user = user_for(actor, user.id)
+    if user.has_password:
+        raise UserError(f"{user.name} has already set a password.")
+    user.invited_at = utcnow()  # the links of earlier invitations stop working
+    link = external_url("auth.accept_invite", token=invite_token(user))
     hours = int(current_app.config["INVITE_MAX_AGE"].total_seconds() // 3600)
     inviter = actor.name if actor is not None else "Your network coordinator"
     body = (

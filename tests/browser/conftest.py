@@ -136,8 +136,9 @@ def open_page(
     init_throttle(live_server.app)  # no failed sign-ins carried over from another test
     opened = []
 
-    def open_(viewport: dict[str, int] = DESKTOP) -> Page:
-        context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    def open_(viewport: dict[str, int] = DESKTOP, **options) -> Page:
+        """`options` go to the browser context, e.g. java_script_enabled=False."""
+        context = browser.new_context(base_url=live_server.url, viewport=viewport, **options)
         context.set_default_timeout(10_000)
         page = context.new_page()
         problems = Problems()

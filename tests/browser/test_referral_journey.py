@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from app.models import Document, NetworkKind, Referral, Status
+from app.referrals.status_rules import STATUS_LABELS
 from app.referrals.views import DONE
-from app.templating import STATUS_LABELS
 from tests.browser.steps import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -93,7 +93,9 @@ def test_referral_from_send_to_outcome(page: Page, make):
     expect(send_to.get_by_role("option", name=re.compile("Riverton Heart Clinic"))).to_have_count(1)
     expect(send_to.get_by_role("option", name=re.compile("Physio"))).to_have_count(0)
     send_to.select_option(label="Riverton Heart Clinic — Cardiology · Riverton · accepting")
-    expect(page.get_by_label("Clinical (a patient)")).to_be_checked()  # a clinical network
+    # A clinical network sends clinical referrals only: no choice of kind to get wrong.
+    expect(page.locator('input[name="kind"][value="clinical"]')).to_have_count(1)
+    expect(page.get_by_label("Professional (a client)")).to_have_count(0)
     page.get_by_label("Requested service").fill("Cardiology consult")
     page.get_by_label("Reason for the referral").fill("Chest pain on exertion for two weeks.")
     page.get_by_label("Priority").select_option(label="Urgent")
@@ -116,7 +118,7 @@ def test_referral_from_send_to_outcome(page: Page, make):
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("Cardiology consult for Grace Hopper")
     expect(status_badge(page)).to_have_text("Waiting for answer")
-    expect(page.get_by_text("urgent", exact=True)).to_be_visible()
+    expect(page.get_by_text("Urgent", exact=True)).to_be_visible()
     documents = page.get_by_role("region", name="Request").get_by_role("listitem")
     expect(documents).to_have_text([f"ecg-letter.pdf {len(PDF)} bytes"])
     actions = page.get_by_role("region", name="What you can do now")
@@ -133,7 +135,7 @@ def test_referral_from_send_to_outcome(page: Page, make):
     waiting = page.locator("section", has=page.get_by_role("heading", name="Waiting for my answer"))
     row = waiting.get_by_role("row").filter(has_text="Grace Hopper")
     expect(row).to_contain_text("Riverside GP")
-    expect(row).to_contain_text("urgent")
+    expect(row).to_contain_text("Urgent")
     row.get_by_role("link", name="Grace Hopper").click()
     expect(page).to_have_url(re.compile(rf"/referrals/{referral_id}$"))
     expect(unread(page)).to_have_text("Notifications")  # opening the referral read it
@@ -150,6 +152,13 @@ def test_referral_from_send_to_outcome(page: Page, make):
 
     block = open_action(page, "Record the visit")
     block.get_by_label("Visit date").fill(today.isoformat())
+    block.get_by_role("button", name="Record the visit").click()
+    # The visit is dated before the appointment: the page asks, the date kept, then records.
+    block = page.locator("details#action-record-visit")
+    expect(block).to_have_attribute("open", "")
+    expect(block).to_contain_text("before the appointment")
+    expect(block.get_by_label("Visit date")).to_have_value(today.isoformat())
+    block.get_by_label("Yes, the visit was before the appointment").check()
     block.get_by_role("button", name="Record the visit").click()
     expect_step(page, "record-visit", Status.VISITED)
 
@@ -172,12 +181,12 @@ def test_referral_from_send_to_outcome(page: Page, make):
     expect(status_badge(page)).to_have_text("Closed")
     steps = page.get_by_role("region", name="Timeline").get_by_role("listitem")
     expect(steps).to_have_count(5)
-    expected = [
-        ("Send", "Dr Okafor", "Waiting for answer"),
-        ("Accept", "Dr Rivera", "Accepted"),
-        ("Schedule", "Dr Rivera", "Visit scheduled"),
-        ("Record visit", "Dr Rivera", "Visited"),
-        ("Close", "Dr Rivera", "Closed"),
+    expected = [  # the badge of the status reached, then the step in the past tense
+        ("Sent", "Dr Okafor", "Waiting for answer"),
+        ("Accepted", "Dr Rivera", "Accepted"),
+        ("Visit scheduled", "Dr Rivera", "Visit scheduled"),
+        ("Visit recorded", "Dr Rivera", "Visited"),
+        ("Closed with an outcome", "Dr Rivera", "Closed"),
     ]
     for n, (action, actor, status) in enumerate(expected):
         expect(steps.nth(n)).to_contain_text(f"{status} {action} by {actor}")

@@ -1,0 +1,165 @@
+"""What the API returns, as pydantic models: the serializers build them, and the OpenAPI
+document is generated from them, so what is returned is what is documented."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
+
+from app.models import MemberKind, Priority, ReferralKind, Role, Status
+from app.referrals.states import Action
+
+USER_ACTIONS = [a.value for a in Action if a != Action.EXPIRE]
+
+
+def one_of(enum: type[Enum], values: list[str] | None = None) -> Any:
+    """One of the enum's values (a member passes as its value), listed where it is used."""
+    return Literal[tuple(values if values is not None else [member.value for member in enum])]
+
+
+Id = Annotated[int, Field(ge=1)]
+# isoformat() keeps the offset as +00:00 (pydantic would write Z).
+Moment = Annotated[
+    datetime,
+    PlainSerializer(datetime.isoformat, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+Money = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: f"{value:.2f}", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$"}),
+]
+StatusValue = one_of(Status)
+DisplayStatusValue = one_of(Status, [*(s.value for s in Status), "forwarded"])
+RoleValue = one_of(Role)
+MemberKindValue = one_of(MemberKind)
+KindValue = one_of(ReferralKind)
+PriorityValue = one_of(Priority)
+UserAction = one_of(Action, USER_ACTIONS)
+Next = Annotated[str | None, Field(description="The URL of the next page; null on the last one.")]
+
+
+class Part(BaseModel):
+    """A shape that only ever appears inside another: the document writes it in place."""
+
+
+class Error(BaseModel):
+    error: str = Field(
+        description="A stable code: malformed, unauthorized, forbidden, not_found, stale, "
+        "conflict, invalid, invalid_transition, possible_duplicate, idempotency_key_reused, "
+        "too_large, unsupported_media_type, method_not_allowed."
+    )
+    message: str = Field(description="What went wrong, for a person.")
+    fields: dict[str, str] = Field(
+        description="Field name (client fields as client.<name>) → what is wrong."
+    )
+
+
+class ActingFor(Part):
+    id: Id
+    name: str
+    network_id: Id
+
+
+class User(BaseModel):
+    id: Id
+    email: str
+    name: str
+    role: RoleValue
+    members: list[ActingFor]
+    member_ids: list[Id]
+    network_ids: list[Id]
+
+
+class Member(BaseModel):
+    id: Id
+    name: str
+    kind: MemberKindValue
+    specialties: list[str]
+    accepting: bool
+    active: bool
+    city: str | None
+    postcode: str | None
+    network_id: Id
+    organization: str | None
+
+
+class MemberPage(BaseModel):
+    items: list[Member]
+    next: Next
+
+
+class ReferralSummary(BaseModel):
+    """A referral in a list: no client data and no free text, so lists need no audit row."""
+
+    id: Id
+    status: StatusValue
+    version: Id
+    sender_id: Id
+    receiver_id: Id
+    network_id: Id
+    kind: KindValue
+    priority: PriorityValue
+    service: str
+    sent_at: Moment
+    appointment_at: Moment | None
+    forwarded_from_id: Id | None = Field(description="The referral this one was forwarded from.")
+    forwarded_to_id: Id | None = Field(
+        description="The referral a forward made from this one (its status stays declined)."
+    )
+    display_status: DisplayStatusValue = Field(
+        description="The status as people read it: forwarded for a declined referral that "
+        "was forwarded, otherwise the status."
+    )
+    status_label: str = Field(description="The status in words, e.g. Forwarded, Visit scheduled.")
+
+
+class ReferralPage(BaseModel):
+    items: list[ReferralSummary]
+    next: Next
+
+
+class ReferralEvent(BaseModel):
+    action: str
+    from_status: StatusValue | None
+    to_status: StatusValue
+    at: Moment
+    actor_id: Id | None
+    note: str | None
+
+
+class ReferralClient(Part):
+    id: Id
+    given_name: str
+    family_name: str
+    birth_date: date | None
+
+
+class Referral(ReferralSummary):
+    """The whole referral as the caller may see it, with what the caller may do next."""
+
+    reason: str
+    notes: str | None
+    client: ReferralClient
+    accepted_at: Moment | None
+    declined_at: Moment | None
+    scheduled_at: Moment | None
+    visited_at: Moment | None
+    closed_at: Moment | None
+    cancelled_at: Moment | None
+    expired_at: Moment | None
+    status_reason: str | None = Field(description="Why it was declined or cancelled.")
+    outcome: str | None = Field(description="The receiver's outcome note to the sender.")
+    business_value: Money | None = Field(
+        description="Closed-business value (professional referrals only), e.g. 1250.00."
+    )
+    valid_until: date | None
+    suggested_member_id: Id | None
+    events: list[ReferralEvent]
+    allowed_actions: list[UserAction] = Field(
+        description="What the caller may do now; POST each to actions/{action}."
+    )

@@ -1,0 +1,137 @@
+"""Lists cost a fixed number of SQL statements, whatever the number of rows they show.
+
+Every row has its own client, sender and receiver (each member with a specialty), so a
+relationship loaded row by row would add statements at 100 rows that 25 rows do not have.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from app.models import Client, Referral, ReferralKind, Role, Status, utcnow
+from tests.test_api import API, bearer
+
+ROWS = 110  # more than the largest page (100)
+
+
+@contextmanager
+def counted(db):
+    """The statements run inside the block, counted on the engine."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    # Each request starts with an empty identity map, as on a server.
+    db.session.remove()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def crowd(make, db, login):
+    """A GP that received ROWS referrals from ROWS members and sent ROWS to them, each about
+    another client."""
+    network = make.network(name="Crowded")
+    gp = make.member(network, name="GP", specialties=["General practice"])
+    others = [make.member(network, specialties=[f"Specialty {n}"]) for n in range(ROWS)]
+    now = utcnow()
+    rows = []
+    for n, other in enumerate(others):
+        for sender, receiver in ((other, gp), (gp, other)):
+            client = Client(
+                network_id=network.id,
+                given_name=f"Client{n}",
+                family_name=f"{sender.id}-{receiver.id}",
+                birth_date=date(1980, 1, 1),
+                consent=True,
+                consent_at=now,
+            )
+            rows.append(
+                Referral(
+                    network_id=network.id,
+                    sender_id=sender.id,
+                    receiver_id=receiver.id,
+                    client=client,
+                    kind=ReferralKind.CLINICAL,
+                    status=Status.SENT,
+                    reason="Statement count",
+                    service="Consult",
+                    sent_at=now - timedelta(minutes=len(rows) + 1),
+                )
+            )
+    db.session.add_all(rows)
+    db.session.commit()
+    users = {
+        "practitioner": make.practitioner(gp),
+        "coordinator": make.user(Role.COORDINATOR, networks=[network]),
+        "admin": make.user(Role.ADMIN),
+    }
+    return users
+
+
+def _statements(db, client, url: str, headers=None) -> int:
+    with counted(db) as statements:
+        response = client.get(url, headers=headers or {})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return len(statements)
+
+
+# One statement each: the user with its members and networks; the page of referrals with
+# client, sender and receiver joined; the counts per status of the tabs; the unread
+# notifications in the header.
+PAGES = [
+    ("practitioner", "/referrals/?box=inbox", 4),
+    ("practitioner", "/referrals/?box=outbox", 4),
+    ("practitioner", "/referrals/?box=all", 4),
+    ("coordinator", "/referrals/", 4),
+    ("admin", "/referrals/", 4),
+]
+
+
+@pytest.mark.parametrize(("role", "url", "expected"), PAGES, ids=[f"{r}{u}" for r, u, _ in PAGES])
+def test_list_pages_cost_the_same_at_25_and_100_rows(crowd, db, login, role, url, expected):
+    client = login(crowd[role])
+    at_25 = _statements(db, client, f"{url}{'&' if '?' in url else '?'}limit=25")
+    at_100 = _statements(db, client, f"{url}{'&' if '?' in url else '?'}limit=100")
+    assert (at_25, at_100) == (expected, expected)
+
+
+# The user (with members and networks) and the page: list items carry no client data and
+# no other row, so nothing else is loaded.
+API_LISTS = [
+    ("practitioner", "box=inbox"),
+    ("practitioner", "box=outbox"),
+    ("coordinator", "box=all"),
+    ("admin", "box=all"),
+]
+
+
+@pytest.mark.parametrize(("role", "query"), API_LISTS, ids=[f"{r}-{q}" for r, q in API_LISTS])
+def test_api_list_costs_two_statements_at_25_and_100_rows(crowd, db, client, login, role, query):
+    headers = bearer(db, crowd[role])
+    # The first request of the minute notes when the token was used (an UPDATE and a commit).
+    client.get(f"{API}/referrals?{query}", headers=headers)
+    by_token = [
+        _statements(db, client, f"{API}/referrals?{query}&limit={n}", headers) for n in (25, 100)
+    ]
+    signed_in = login(crowd[role])
+    by_session = [
+        _statements(db, signed_in, f"{API}/referrals?{query}&limit={n}") for n in (25, 100)
+    ]
+    assert by_token == by_session == [2, 2]
+
+
+def test_practitioner_dashboard_loads_its_waiting_list_in_one_statement(crowd, db, login):
+    """Ten referrals waiting, each from another sender about another client: the user, the
+    waiting list, counts to and from, the unread count."""
+    client = login(crowd["practitioner"])
+    html_statements = _statements(db, client, "/dashboard")
+    assert html_statements == 5
