@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
     from app.dashboard.views import bp as dashboard_bp
+    from app.mail.views import bp as mail_bp
     from app.members.views import bp as members_bp
     from app.notifications.views import bp as notifications_bp
     from app.referrals.views import bp as referrals_bp
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         referrals_bp,
         notifications_bp,
         audit_bp,
+        mail_bp,
         tokens_bp,
         api_bp,
     )

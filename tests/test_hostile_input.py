@@ -5,13 +5,12 @@ after a commit. Over a real SMTP server on loopback."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
+from app.api.idempotency import answer
 from app.fields import FieldProblems, refused_character, text
-from app.mail import outbox
-from app.mail.outbox import MAX_ATTEMPTS, deliver_pending, queue_email
+from app.mail.outbox import deliver_all, deliver_pending, queue_email
 from app.members.service import MemberError, update_member
-from app.models import Member, OutboxMessage, Role
+from app.models import Member, Role
 from app.users.service import UserError, create_user
 from tests.test_api import API, make_net, new_referral
 
@@ -118,7 +117,7 @@ def test_referral_reason_keeps_its_line_breaks(client, make, db):
 
 def test_one_bad_message_never_blocks_the_others(client, make, db, smtp_server):
     """A row queued before names were checked (a header with a line break) is recorded,
-    given up and skipped; the send that follows answers 201 and its e-mail leaves."""
+    given up at once and skipped; the referral's e-mail, queued after it, still leaves."""
     net = make_net(make, db)
     bad = queue_email("victim@example.org\r\nBcc: attacker@evil.example", "Hello", "Body")
     bad_header = queue_email("gp@example.org", "Hello", "Body", {"X-Refnet-Referral": "1\r\nX: y"})
@@ -126,10 +125,11 @@ def test_one_bad_message_never_blocks_the_others(client, make, db, smtp_server):
 
     response = client.post(f"{API}/referrals", json=new_referral(net), headers=net["a"])
     assert response.status_code == 201, response.get_json()
+    assert deliver_all() == 1
     assert [m["To"] for m in smtp_server] == [net["cardio_user"].email]
     for row in (bad, bad_header):
         db.session.refresh(row)
-        assert row.sent_at is None and row.attempts == MAX_ATTEMPTS
+        assert row.sent_at is None and row.failed_at is not None and row.attempts == 1
         assert "refused" in row.last_error
     # Given up: the next delivery does not try them again, and still sends the new ones.
     queue_email("later@example.org", "Later", "Body")
@@ -145,24 +145,11 @@ def test_a_name_saved_before_the_check_still_lets_its_notices_go(client, make, d
     db.session.commit()
     response = client.post(f"{API}/referrals", json=new_referral(net), headers=net["a"])
     assert response.status_code == 201
+    deliver_all()
     (message,) = smtp_server
     assert message["Bcc"] is None
     # The name is kept as text on one (folded) line: no header of the attacker's.
     assert message.keys().count("Bcc") == 0 and "Dr Daisy Osei" in message["Subject"]
-
-
-def test_delivery_failure_after_the_commit_is_not_an_error_page(
-    client, make, db, smtp_server, monkeypatch
-):
-    net = make_net(make, db)
-
-    def broken(limit):
-        raise RuntimeError("the outbox table is locked")
-
-    monkeypatch.setattr(outbox, "_deliver", broken)
-    response = client.post(f"{API}/referrals", json=new_referral(net), headers=net["a"])
-    assert response.status_code == 201
-    assert db.session.scalar(select(OutboxMessage.sent_at)) is None  # still queued
 
 
 def test_an_error_after_the_commit_does_not_say_nothing_was_saved(
@@ -170,10 +157,11 @@ def test_an_error_after_the_commit_does_not_say_nothing_was_saved(
 ):
     net = make_net(make, db)
 
-    def broken():
+    def broken(*args, **kwargs):
+        answer(*args, **kwargs)  # commits
         raise RuntimeError("something after the commit")
 
-    monkeypatch.setattr("app.api.referrals.deliver_pending", broken)
+    monkeypatch.setattr("app.api.referrals.answer", broken)
     response = client.post(f"{API}/referrals", json=new_referral(net), headers=net["a"])
     assert response.status_code == 500
     assert "Nothing was saved" not in response.get_json()["message"]

@@ -7,6 +7,7 @@ import html
 import pytest
 
 from app.auth.passwords import common_passwords, password_problem
+from app.mail.outbox import deliver_all
 from app.models import Role, User
 from tests.test_users import _invite, _link_from
 
@@ -56,6 +57,7 @@ def test_invitation_refuses_a_weak_password(make, login, db, smtp_server):
     admin = make.user(Role.ADMIN)
     client = login(admin)
     _invite(client, member_ids=[make.member().id])
+    deliver_all()
     link = _link_from(smtp_server[0])
     client.post("/logout")
     for weak, message in [

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from app.mail.outbox import deliver_all
 from app.models import AuditLog, Document, Notification, Referral, Role, Status
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -229,6 +230,8 @@ def test_other_side_is_emailed_after_commit_without_clinical_details(
         cardio.post(f"/referrals/{referral.id}/actions/accept", data={"version": 1}).status_code
         == 302
     )
+    assert smtp_server == []  # queued: the page did not wait on SMTP
+    assert deliver_all() == 1
     assert [m["To"] for m in smtp_server] == [pair["gp_user"].email]
     body = smtp_server[0].get_payload(decode=True).decode()
     assert f"/referrals/{referral.id}" in body

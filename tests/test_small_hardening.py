@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.config import TestConfig
-from app.mail.outbox import deliver_pending
+from app.mail.outbox import deliver_all
 from app.models import Document, OutboxMessage, Role, User
 from app.referrals.notify import tell_other_side
 from app.referrals.states import Party
@@ -127,7 +127,7 @@ def test_no_notice_e_mail_for_users_who_never_set_a_password(make, db, smtp_serv
     referral = make.referral(gp, cardio)
     tell_other_side(referral, "send", None, {Party.SENDER})
     db.session.commit()
-    deliver_pending()
+    deliver_all()
     # Nobody with a password acts for the receiver: the member's own address is told.
     assert [m["To"] for m in smtp_server] == ["desk@heart.example"]
     assert db.session.scalars(select(OutboxMessage.to)).all() == ["desk@heart.example"]

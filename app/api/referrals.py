@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import request, url_for
 
 from app.api import schemas
@@ -16,7 +14,6 @@ from app.api.registry import operation
 from app.api.schemas import USER_ACTIONS
 from app.api.serialize import as_json, as_referral, as_summary
 from app.extensions import db
-from app.mail.outbox import deliver_pending
 from app.referrals import service
 from app.referrals.access import read_referral, referral_for
 from app.referrals.clients import ClientInput
@@ -25,12 +22,6 @@ from app.referrals.service import perform, send_referral
 from app.referrals.states import transition_for
 
 REFERRAL_ID = "<int(min=1, max=2147483647):referral_id>"
-
-
-def _committed(payload: dict[str, Any]) -> dict[str, Any]:
-    """Messages leave only once the change they report is saved."""
-    deliver_pending()
-    return payload
 
 
 @operation(
@@ -64,7 +55,7 @@ def send():
     payload, status, headers = answer(
         as_json(as_referral(referral, user)), 201, {"Location": location}
     )
-    return _committed(payload), status, headers
+    return payload, status, headers
 
 
 @operation(
@@ -132,4 +123,4 @@ def act(referral_id: int, action: str):
     values = body.model_dump(exclude_none=True, exclude={"version"})
     perform(referral, action, user, version=body.version, values=values)
     payload, status, _headers = answer(as_json(as_referral(referral, user)))
-    return _committed(payload), status
+    return payload, status

@@ -20,7 +20,6 @@ from app.auth.sessions import (
 )
 from app.extensions import db
 from app.forms import ConfirmForm, form_status
-from app.mail.outbox import deliver_pending
 from app.users.service import UserError, set_password, user_from_invite
 
 bp = Blueprint("auth", __name__)
@@ -50,7 +49,6 @@ def login():
             status = 429
         except SignInError as exc:
             db.session.commit()  # keep the audit row of the failure
-            deliver_pending()  # the owner's warning, when this failure queued one
             form.form_errors.append(str(exc))
             status = 401
         else:

@@ -1,4 +1,10 @@
-"""E-mail queued in the same transaction as the change it reports, sent after commit."""
+"""E-mail queued in the same transaction as the change it reports, sent after commit.
+
+A row is pending until `sent_at` or `failed_at` is set. A deliverer claims a row by writing
+a lease (`claimed_by`, `claimed_until`) before it talks to SMTP; a lease that has run out
+(its process died) lets the row be claimed again. A failed send waits until
+`next_attempt_at`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,10 @@ from app.models.base import Base, UTCDateTime, utcnow
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_sent_at_id", "sent_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_message_sent_at_id", "sent_at", "id"),
+        Index("ix_outbox_message_failed_at", "failed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(String(254))
@@ -24,3 +33,10 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # Not before this moment (a failed send's backoff); None: as soon as possible.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The lease of the deliverer sending it now; expired or None: free to claim.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Given up (too many failures, or a message no retry can send); an admin may retry it.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,7 +14,6 @@ from app import fields as f
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.forms import submitted
-from app.mail.outbox import deliver_pending
 from app.members.choices import chosen_member, member_choices, picker_members
 from app.members.service import DirectoryQuery
 from app.models import Member, NetworkKind, Role
@@ -174,7 +173,6 @@ def new():
             form.form_errors.append(exc.message)
             status = exc.status
         else:
-            deliver_pending()
             flash(f"Referral #{referral.id} was sent to {referral.receiver.name}.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     elif request.method == "POST":

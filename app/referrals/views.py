@@ -10,7 +10,6 @@ from werkzeug.datastructures import MultiDict
 from app import fields as f
 from app.extensions import db
 from app.forms import submitted
-from app.mail.outbox import deliver_pending
 from app.members.choices import chosen_member, member_choices, picker_members, picker_query
 from app.models import Referral, Role
 from app.notifications.service import read_all
@@ -199,7 +198,6 @@ def act(referral_id: int, action: str):
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
         flash(exc.message, "error")
         return _render_detail(db.session.get(Referral, referral_id), form, action, exc.status)
-    deliver_pending()
     flash(words(referral.kind).done.get(action, DONE[action]), "success")
     return redirect(url_for("referrals.detail", referral_id=referral.id))
 
