@@ -22,7 +22,7 @@ from app import create_app
 from app.auth.throttle import init_throttle
 from app.config import TestConfig
 from app.extensions import db as _db
-from app.models import Document, Notification, Role, UserSession
+from app.models import Document, Notification, OutboxMessage, Role, UserSession, utcnow
 from app.referrals.documents import documents_dir
 from app.tokens.service import create_token
 from tests.factories import Factory
@@ -189,7 +189,15 @@ def world(make, db, app):
     db.session.add_all([document, notification])
     token, _ = create_token(users["receiver"], "victim token")
     signed_in = UserSession(user_id=users["receiver"].id, key_hash="0" * 64)
-    db.session.add(signed_in)
+    undelivered = OutboxMessage(
+        to="victim.b@example.org",
+        subject="Referral accepted",
+        body="MARKER-REASON-7731",
+        attempts=8,
+        last_error="451 try again later",
+        failed_at=utcnow(),
+    )
+    db.session.add_all([signed_in, undelivered])
     db.session.commit()
     ids = {
         "referral_id": referral.id,
@@ -199,6 +207,7 @@ def world(make, db, app):
         "notification_id": notification.id,
         "token_id": token.id,
         "session_id": signed_in.id,
+        "message_id": undelivered.id,
         "action": "accept",
         "verb": "deactivate",
         "token": "not-a-valid-invitation",
@@ -211,4 +220,5 @@ def world(make, db, app):
         "token": token,
         "notification": notification,
         "session": signed_in,
+        "undelivered": undelivered,
     }

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from app.audit.service import AuditQuery, audit_trail
 from app.extensions import db as _db
+from app.mail.failures import retry_message, undelivered
 from app.members.service import (
     create_member,
     deactivate_member,
@@ -109,6 +110,8 @@ CASES: list[tuple[str, Call, str]] = [
     ("send_invitation", lambda a, w: send_invitation(a, _no_password(w)), "coordinator"),
     ("open_notification", lambda a, w: open_notification(a, w["notification"].id), "receiver"),
     ("audit_trail", lambda a, w: audit_trail(a, AuditQuery()), "admin"),
+    ("undelivered", lambda a, w: undelivered(a), "admin"),
+    ("retry_message", lambda a, w: retry_message(a, w["ids"]["message_id"]), "admin"),
     ("referral_for", lambda a, w: referral_for(a, w["referral"].id), "receiver"),
     ("read_referral", lambda a, w: read_referral(a, w["referral"].id), "receiver"),
     ("perform accept", lambda a, w: perform(w["referral"], "accept", a), "receiver"),

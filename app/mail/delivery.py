@@ -302,10 +302,8 @@ def _refused_for_good(exc: smtplib.SMTPException) -> bool:
 def _send_all(batch: _Batch, messages: list[_Claimed]) -> int:
     try:
         smtp = _connect()
-    except (OSError, smtplib.SMTPException) as exc:
-        current_app.logger.warning("mail server unreachable: %s", exc)
-        for message in messages:
-            batch.later(message, f"server unreachable: {exc}")
+    except OSError as exc:  # smtplib's errors included
+        _all_later(batch, messages, exc)
         return 0
     sent = 0
     try:
@@ -314,16 +312,18 @@ def _send_all(batch: _Batch, messages: list[_Claimed]) -> int:
                 break  # the rest are released and claimed again by the next batch
             try:
                 smtp.send_message(message.email)
-            except (smtplib.SMTPServerDisconnected, OSError) as exc:
-                for rest in messages[n:]:
-                    batch.later(rest, f"server unreachable: {exc}")
+            except smtplib.SMTPServerDisconnected as exc:
+                _all_later(batch, messages[n:], exc)
                 break
-            except smtplib.SMTPException as exc:
+            except smtplib.SMTPException as exc:  # an answer about this one message
                 if _refused_for_good(exc):
                     batch.give_up(message, f"refused: {exc}")
                 else:
                     batch.later(message, str(exc))
                 continue
+            except OSError as exc:  # SMTPException is an OSError too: caught above
+                _all_later(batch, messages[n:], exc)
+                break
             except (UnicodeError, ValueError) as exc:  # an address SMTP cannot carry
                 batch.give_up(message, f"refused: {exc}")
                 continue
@@ -332,6 +332,12 @@ def _send_all(batch: _Batch, messages: list[_Claimed]) -> int:
     finally:
         _hang_up(smtp)
     return sent
+
+
+def _all_later(batch: _Batch, messages: list[_Claimed], exc: Exception) -> None:
+    current_app.logger.warning("mail server unreachable: %s", exc)
+    for message in messages:
+        batch.later(message, f"server unreachable: {exc}")
 
 
 def _hang_up(smtp: smtplib.SMTP) -> None:
