@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.mail.delivery import LEASE, MAX_ATTEMPTS, _Batch, backoff, build, message_id
 from app.mail.outbox import deliver_all, deliver_pending, queue_email
-from app.models import OutboxMessage, Role
+from app.models import OutboxMessage, Role, utcnow
 from tests.conftest import csrf_token_from
 from tests.smtp import LocalSMTPServer, free_port
 from tests.test_referral_pages import _send, pair  # noqa: F401 - the fixture
@@ -276,3 +276,21 @@ def test_a_page_answers_at_once_and_leaves_the_message_pending(
     assert elapsed < 3  # an SMTP client would wait 10 s for the silent server's greeting
     rows = db.session.scalars(select(OutboxMessage)).all()
     assert rows and all(r.sent_at is None and r.attempts == 0 for r in rows)
+
+
+def test_a_tick_at_a_simulated_moment_waits_for_it_but_respects_live_leases(db, mail_server):
+    """`now` (flask reminders tick --now) decides what is due; leases stay on the real clock,
+    so a tick simulating a later day never takes a message another process is sending."""
+    first, second = _queue(db, 2)
+    later = utcnow() + timedelta(days=3)
+    busy = _Batch(None)
+    assert busy.claim(1) == [first]  # another deliverer is sending it right now
+    mail_server.refusal = REFUSE
+    assert deliver_all(now=later) == 0
+    assert mail_server.offered == 1  # only the free one
+    waiting = _row(db, second)
+    assert later + timedelta(minutes=1) <= waiting.next_attempt_at
+    mail_server.refusal = None
+    assert deliver_all() == 0  # on the real clock its retry is days away
+    assert deliver_all(now=later + timedelta(minutes=2)) == 1
+    assert _row(db, first).sent_at is None and _row(db, first).claimed_by == busy.worker

@@ -70,14 +70,17 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
 
-def is_due(now: datetime) -> ColumnElement[bool]:
-    """Pending, not waiting for a retry, and not claimed by a live lease."""
+def is_due(now: datetime, clock: datetime | None = None) -> ColumnElement[bool]:
+    """Pending, not waiting for a retry at `now`, and not claimed by a lease alive at `clock`.
+
+    Leases are read on the real clock (`clock`, default `now`): they say whether a process
+    is alive, whatever moment a tick simulates."""
     m = OutboxMessage
     return and_(
         m.sent_at.is_(None),
         m.failed_at.is_(None),
         or_(m.next_attempt_at.is_(None), m.next_attempt_at <= now),
-        or_(m.claimed_until.is_(None), m.claimed_until <= now),
+        or_(m.claimed_until.is_(None), m.claimed_until <= (clock or now)),
     )
 
 
@@ -154,10 +157,12 @@ class _Claimed:
 
 
 class _Batch:
-    """One claim and its sends. The clock starts at `now` and runs with the real time."""
+    """One claim and its sends. Its moment starts at `now` and runs with the real time; its
+    lease is on the real clock."""
 
     def __init__(self, now: datetime | None) -> None:
-        self.start = now or utcnow()
+        self.clock = utcnow()
+        self.start = now or self.clock
         self.started = time.monotonic()
         self.worker = f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
 
@@ -169,12 +174,12 @@ class _Batch:
 
     def claim(self, limit: int) -> list[int]:
         """Write our lease on up to `limit` due rows; commit before any SMTP."""
-        lease = {"claimed_by": self.worker, "claimed_until": self.start + LEASE}
+        lease = {"claimed_by": self.worker, "claimed_until": self.clock + LEASE}
         m = OutboxMessage
         if db.session.get_bind().dialect.name == "postgresql":
             picked = (
                 select(m.id)
-                .where(is_due(self.start))
+                .where(is_due(self.start, self.clock))
                 .order_by(m.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -183,13 +188,13 @@ class _Batch:
             ids = list(db.session.scalars(stmt, execution_options={"synchronize_session": False}))
         else:
             candidates = db.session.scalars(
-                select(m.id).where(is_due(self.start)).order_by(m.id).limit(limit)
+                select(m.id).where(is_due(self.start, self.clock)).order_by(m.id).limit(limit)
             ).all()
             ids = [
                 row_id
                 for row_id in candidates
                 if db.session.execute(
-                    update(m).where(m.id == row_id, is_due(self.start)).values(**lease),
+                    update(m).where(m.id == row_id, is_due(self.start, self.clock)).values(**lease),
                     execution_options={"synchronize_session": False},
                 ).rowcount
                 == 1
