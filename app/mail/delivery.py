@@ -297,6 +297,20 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
+def _answer(exc: smtplib.SMTPException) -> str:
+    """The server's answer as a person reads it: "451 4.3.0 Try again later"."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = exc.recipients.values()
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        answers = [(exc.smtp_code, exc.smtp_error)]
+    else:
+        return str(exc)
+    return "; ".join(
+        f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+        for code, text in answers
+    )
+
+
 def _refused_for_good(exc: smtplib.SMTPException) -> bool:
     """A 5xx answer: the server will never take this message (retrying cannot help)."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -322,9 +336,9 @@ def _send_all(batch: _Batch, messages: list[_Claimed]) -> int:
                 break
             except smtplib.SMTPException as exc:  # an answer about this one message
                 if _refused_for_good(exc):
-                    batch.give_up(message, f"refused: {exc}")
+                    batch.give_up(message, f"refused: {_answer(exc)}")
                 else:
-                    batch.later(message, str(exc))
+                    batch.later(message, _answer(exc))
                 continue
             except OSError as exc:  # SMTPException is an OSError too: caught above
                 _all_later(batch, messages[n:], exc)

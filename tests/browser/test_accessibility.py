@@ -13,7 +13,15 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page
 
-from app.models import NetworkKind, Notification, ReferralKind, Role, Status, utcnow
+from app.models import (
+    NetworkKind,
+    Notification,
+    OutboxMessage,
+    ReferralKind,
+    Role,
+    Status,
+    utcnow,
+)
 from app.tokens.service import create_token
 from tests.browser.a11y import PHONE_NARROW, axe_violations, sideways_overflow
 from tests.browser.steps import DESKTOP, screenshot, sign_in
@@ -69,6 +77,30 @@ def awkward_network(make):
             )
         )
     create_token(gp_user, "Nightly export to the practice system")
+    long_error = (
+        "451 4.7.1 Greylisted: please try again later, see https://mail.example/greylisting"
+    )
+    make.session.add_all(
+        [
+            OutboxMessage(
+                to=LONG_EMAIL,
+                subject="Riverton Heart and Vascular Clinic accepted referral #12345",
+                body="",
+                attempts=8,
+                last_error=long_error,
+                failed_at=utcnow(),
+                next_attempt_at=utcnow(),
+            ),
+            OutboxMessage(
+                to=LONG_EMAIL,
+                subject="You are invited to refnet",
+                body="",
+                attempts=2,
+                last_error="server unreachable: [Errno 111] Connection refused",
+                next_attempt_at=utcnow() + timedelta(minutes=2),
+            ),
+        ]
+    )
     make.session.commit()
     received = next(r for r in referrals if r.receiver_id == gp.id and r.status == Status.SENT)
     return {
@@ -119,7 +151,7 @@ def pages_of(role: str, world) -> list[str]:
             "/admin/users/new",
             f"/admin/users/{world['gp_user'].id}/edit",
         ]
-    return ["/dashboard", "/admin/audit/", "/admin/users/", "/members/"]
+    return ["/dashboard", "/admin/audit/", "/admin/outbox/", "/admin/users/", "/members/"]
 
 
 def check_pages(open_page, email: str | None, paths: list[str], name: str) -> list[str]:
