@@ -295,3 +295,19 @@ def test_a_tick_at_a_simulated_moment_waits_for_it_but_respects_live_leases(db, 
     assert deliver_all() == 0  # on the real clock its retry is days away
     assert deliver_all(now=later + timedelta(minutes=2)) == 1
     assert _row(db, first).sent_at is None and _row(db, first).claimed_by == busy.worker
+
+
+def test_a_row_locked_by_another_deliverer_is_skipped_without_waiting(app, db, mail_server):
+    """PostgreSQL: the claim passes over a row another transaction holds (SKIP LOCKED)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks need PostgreSQL (REFNET_TEST_DB=postgres)")
+    held, free = _queue(db, 2)
+    with db.engine.connect() as other:
+        other.execute(select(OutboxMessage.id).where(OutboxMessage.id == held).with_for_update())
+        started = time.monotonic()
+        assert deliver_pending() == 1
+        assert time.monotonic() - started < 5
+        other.rollback()
+    assert [m["To"] for m in mail_server.messages] == ["person1@example.org"]
+    assert _row(db, held).sent_at is None and _row(db, free).sent_at is not None
+    assert deliver_pending() == 1  # once the lock is gone, the row goes
