@@ -224,3 +224,47 @@ def test_reading_through_the_service_is_audited(talk, db):
     db.session.commit()
     row = db.session.scalars(select(AuditLog).where(AuditLog.entity == "thread")).one()
     assert (row.user_id, row.entity_id) == (sender.id, talk["referral"].id)
+
+
+def test_api_posts_and_reads_the_thread(talk, client, db):
+    referral_id = talk["referral"].id
+    url = f"/api/v1/referrals/{referral_id}/messages"
+    receiver = bearer(db, talk["users"]["receiver"])
+    posted = client.post(url, json={"body": "Line one\nLine two"}, headers=receiver)
+    assert posted.status_code == 201, posted.get_json()
+    message = posted.get_json()
+    assert message["body"] == "Line one\nLine two"
+    assert message["side"] == "receiver"
+    assert (message["member_id"], message["member_name"]) == (talk["cardio"].id, "Heart Clinic")
+    assert message["author_name"] == "Dr Heart" and message["attachments"] == []
+    assert posted.headers["Location"].endswith(url)
+    sender = bearer(db, talk["users"]["sender"])
+    first = client.get(url, headers=sender).get_json()
+    assert first["unread"] == 1
+    assert [m["id"] for m in first["items"]] == [message["id"]]
+    assert client.get(url, headers=sender).get_json()["unread"] == 0
+    reads = db.session.scalars(select(AuditLog).where(AuditLog.entity == "thread")).all()
+    assert len(reads) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({}, "body"), ({"body": ""}, "body"), ({"body": 5}, "body"), ({"body": "x" * 5001}, "body")],
+)
+def test_api_refuses_a_bad_message_with_422(talk, client, db, body, field):
+    url = f"/api/v1/referrals/{talk['referral'].id}/messages"
+    answer = client.post(url, json=body, headers=bearer(db, talk["users"]["sender"]))
+    assert answer.status_code == 422
+    assert field in answer.get_json()["fields"]
+    assert db.session.scalar(select(Message.id)) is None
+
+
+def test_api_idempotency_key_posts_once(talk, client, db):
+    url = f"/api/v1/referrals/{talk['referral'].id}/messages"
+    headers = {**bearer(db, talk["users"]["sender"]), "Idempotency-Key": "msg-1"}
+    first = client.post(url, json={"body": "Once"}, headers=headers)
+    again = client.post(url, json={"body": "Once"}, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    assert len(db.session.scalars(select(Message)).all()) == 1

@@ -191,3 +191,9 @@ class ReferralQuery(BaseModel):
     sent_to: str | None = Field(None, description="Sent on or before (a date: the whole day).")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Referrals per page.")
     cursor: str | None = Field(None, description="Opaque: take it from `next`, do not build it.")
+
+
+class NewMessage(Body):
+    required_by_service = ("body",)
+
+    body: str | None = checked("The message (several lines allowed).", minLength=1, maxLength=5000)

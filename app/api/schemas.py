@@ -163,3 +163,39 @@ class Referral(ReferralSummary):
     allowed_actions: list[UserAction] = Field(
         description="What the caller may do now; POST each to actions/{action}."
     )
+
+
+SideValue = Literal["sender", "receiver", "coordinator", "asker", "adviser"]
+
+
+class Attachment(Part):
+    id: Id
+    filename: str
+    content_type: str
+    size_bytes: int
+
+
+class Message(BaseModel):
+    """One message of a thread (a referral's or an advice request's)."""
+
+    id: Id
+    author_id: Id
+    author_name: str
+    side: SideValue = Field(
+        description="The side the author speaks for: sender or receiver (referrals), asker or "
+        "adviser (advice requests), or coordinator."
+    )
+    member_id: Id | None = Field(
+        description="The member the author speaks for; null for a coordinator."
+    )
+    member_name: str | None
+    body: str
+    created_at: Moment
+    attachments: list[Attachment] = Field(
+        description="Files posted with the message (from the web page; the API lists them)."
+    )
+
+
+class MessageList(BaseModel):
+    items: list[Message] = Field(description="Oldest first (newest last).")
+    unread: int = Field(description="How many of them were unread by the caller before this read.")
