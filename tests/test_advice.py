@@ -275,3 +275,82 @@ def test_lists_count_open_requests_and_show_unread(clinic, db, app):
     assert "unread message" not in asker.get("/advice/?box=asked").get_data(as_text=True)
     received = _signed_in(app, adviser).get("/advice/?box=received").get_data(as_text=True)
     assert f"#{advice.id}" in received
+
+
+def test_api_ask_answer_convert(clinic, db, client):
+    asker = bearer(db, clinic["users"]["asker"])
+    asked = client.post(
+        "/api/v1/advice",
+        json={
+            "kind": "clinical",
+            "subject": "Cardiology opinion",
+            "question": "Worth a referral?",
+            "asked_member_id": clinic["cardio"].id,
+            "client": {
+                "given_name": "Wilhelmina",
+                "family_name": "Quartz",
+                "birth_date": "1970-02-03",
+                "consent": True,
+            },
+        },
+        headers=asker,
+    )
+    assert asked.status_code == 201, asked.get_json()
+    advice = asked.get_json()
+    assert advice["status"] == "open" and advice["allowed_actions"] == ["close", "convert"]
+    assert advice["client"]["family_name"] == "Quartz"
+    assert asked.headers["Location"].endswith(f"/api/v1/advice/{advice['id']}")
+    adviser = bearer(db, clinic["users"]["adviser"])
+    url = f"/api/v1/advice/{advice['id']}"
+    assert client.get(url, headers=adviser).get_json()["allowed_actions"] == []
+    posted = client.post(f"{url}/messages", json={"body": "Refer for an echo."}, headers=adviser)
+    assert posted.status_code == 201 and posted.get_json()["side"] == "adviser"
+    thread = client.get(f"{url}/messages", headers=asker).get_json()
+    assert [m["body"] for m in thread["items"]] == ["Refer for an echo."]
+    assert thread["unread"] == 1
+    listed = client.get("/api/v1/advice?box=asked", headers=asker).get_json()
+    assert [a["id"] for a in listed["items"]] == [advice["id"]]
+    assert listed["counts"] == {"asked": 1, "received": 0, "pool": 0}
+    assert "question" not in listed["items"][0]
+    current = client.get(url, headers=asker).get_json()
+    assert current["status"] == "answered"
+    stale = client.post(f"{url}/actions/convert", json={"version": 99}, headers=asker)
+    assert stale.status_code == 409
+    refused = client.post(f"{url}/actions/convert", json={}, headers=adviser)
+    assert refused.status_code == 403
+    done = client.post(
+        f"{url}/actions/convert", json={"version": current["version"]}, headers=asker
+    )
+    assert done.status_code == 200, done.get_json()
+    converted = done.get_json()
+    assert converted["status"] == "converted" and converted["referral_id"]
+    referral = client.get(f"/api/v1/referrals/{converted['referral_id']}", headers=adviser)
+    assert referral.status_code == 200
+    assert referral.get_json()["reason"] == "Worth a referral?"
+    assert "Refer for an echo." in referral.get_json()["notes"]
+    unknown = client.post(f"{url}/actions/reopen", json={}, headers=asker)
+    assert unknown.status_code == 404
+
+
+def test_api_close_and_refusals(clinic, db, client):
+    advice = _ask(clinic, db)
+    url = f"/api/v1/advice/{advice.id}"
+    coordinator = bearer(db, clinic["users"]["coordinator"])
+    closed = client.post(
+        f"{url}/actions/close", json={"version": advice.version}, headers=coordinator
+    )
+    assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
+    late = client.post(f"{url}/messages", json={"body": "More?"}, headers=coordinator)
+    assert late.status_code == 422
+    bad = client.post(
+        "/api/v1/advice",
+        json={"kind": "clinical", "subject": "x", "question": "Why?", "specialty": "Astrology"},
+        headers=bearer(db, clinic["users"]["asker"]),
+    )
+    assert bad.status_code == 422 and "specialty" in bad.get_json()["fields"]
+    refused = client.post(
+        "/api/v1/advice",
+        json={"kind": "clinical", "subject": "x", "question": "Why?"},
+        headers=coordinator,
+    )
+    assert refused.status_code == 403
