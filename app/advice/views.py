@@ -26,7 +26,7 @@ from app.advice.service import (
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.mail.outbox import deliver_pending
-from app.members.choices import member_label, picker_members, picker_query
+from app.members.choices import chosen_member, member_label, picker_members, picker_query
 from app.models import Member, NetworkKind, Role, Specialty, utcnow
 from app.referrals import once
 from app.referrals.clients import ClientInput, clients_to_choose
@@ -75,6 +75,10 @@ def _prepare(form: AskForm, askers: list[Member]) -> None:
     form.asker_id.choices = [SelectChoice(str(m.id), m.name) for m in askers]
     own = {m.id for m in askers}
     members = picker_members(current_user, picker_query(request.args), exclude=own)
+    wanted = request.args.get("asked_member_id") if request.method == "GET" else None
+    picked = chosen_member(current_user, wanted or form.asked_member_id.data)
+    if picked is not None and picked.id not in own and picked not in members:
+        members.insert(0, picked)  # the member chosen (from its profile) stays a choice
     form.asked_member_id.choices = [SelectChoice("", "— nobody in particular: ask a pool —")] + [
         SelectChoice(str(m.id), member_label(m)) for m in members
     ]

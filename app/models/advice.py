@@ -49,7 +49,7 @@ class AdviceRequest(Base):
             "(status IN ('closed', 'converted')) = (ended_at IS NOT NULL)", name="ended_at_status"
         ),
         CheckConstraint(
-            "status = 'open' OR answered_at IS NOT NULL OR status = 'closed'",
+            "status <> 'answered' OR answered_at IS NOT NULL",
             name="answered_has_answered_at",
         ),
         Index("ix_advice_request_asker_id_status", "asker_id", "status"),

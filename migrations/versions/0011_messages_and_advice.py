@@ -75,7 +75,7 @@ def upgrade():
             name=op.f("ck_advice_request_ended_at_status"),
         ),
         sa.CheckConstraint(
-            "status = 'open' OR answered_at IS NOT NULL OR status = 'closed'",
+            "status <> 'answered' OR answered_at IS NOT NULL",
             name=op.f("ck_advice_request_answered_has_answered_at"),
         ),
         sa.CheckConstraint(
