@@ -354,3 +354,13 @@ def test_api_close_and_refusals(clinic, db, client):
         headers=coordinator,
     )
     assert refused.status_code == 403
+
+
+def test_a_follow_up_on_an_untaken_pool_request_reaches_the_whole_pool(clinic, db):
+    advice = _ask(clinic, db, specialty="Cardiology")
+    db.session.execute(Notification.__table__.delete())
+    asker = clinic["users"]["asker"]
+    post_message(asker, advice_thread(asker, advice.id), "Any cardiologist?")
+    db.session.commit()
+    told = {n.user_id for n in db.session.scalars(select(Notification))}
+    assert told == {clinic["users"]["adviser"].id, clinic["users"]["pool2"].id}

@@ -113,3 +113,20 @@ def read_advice(user: User, advice_id: int) -> AdviceRequest:
     advice = advice_for(user, advice_id)
     record("view", "advice_request", advice.id, user=user, detail=f"client={advice.client_id}")
     return advice
+
+
+def pool_of(network_id: int, specialty_key: str, exclude: int | None = None) -> list[Member]:
+    """The active members of the network with this specialty: who may answer a pool's request."""
+    query = (
+        select(Member)
+        .join(Specialty, Specialty.member_id == Member.id)
+        .where(
+            Member.network_id == network_id,
+            Member.active.is_(True),
+            Specialty.key == specialty_key,
+        )
+        .order_by(Member.id)
+    )
+    if exclude is not None:
+        query = query.where(Member.id != exclude)
+    return list(db.session.scalars(query))

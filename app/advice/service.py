@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from app import fields as f
-from app.advice.access import AdviceParty, advice_for, advice_parties
+from app.advice.access import AdviceParty, advice_for, advice_parties, pool_of
 from app.audit.service import record
 from app.extensions import db
 from app.models import (
@@ -31,7 +31,6 @@ from app.models import (
     Referral,
     ReferralKind,
     Role,
-    Specialty,
     User,
     utcnow,
 )
@@ -81,23 +80,6 @@ def _asker_for(actor: User, asker_id) -> Member:
             problems or {"asker_id": "You do not act for this member."},
         )
     return member
-
-
-def pool_of(network_id: int, specialty_key: str, exclude: int | None = None) -> list[Member]:
-    """The active members of the network with this specialty: who may answer a pool's request."""
-    query = (
-        select(Member)
-        .join(Specialty, Specialty.member_id == Member.id)
-        .where(
-            Member.network_id == network_id,
-            Member.active.is_(True),
-            Specialty.key == specialty_key,
-        )
-        .order_by(Member.id)
-    )
-    if exclude is not None:
-        query = query.where(Member.id != exclude)
-    return list(db.session.scalars(query))
 
 
 def _adviser(

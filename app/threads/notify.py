@@ -6,6 +6,7 @@ which member, with a link: never the message, the client's name, birth date or t
 
 from __future__ import annotations
 
+from app.advice.access import pool_of
 from app.extensions import db
 from app.mail.links import external_url
 from app.mail.outbox import queue_email
@@ -18,14 +19,18 @@ def _audience(thread: Thread, message: Message) -> list[int]:
     """Members to tell: every side of the thread but the author's (coordinators write for
     both sides and are not told of each message: they read the network's threads at will)."""
     if thread.referral is not None:
-        sides = {"sender": thread.referral.sender_id, "receiver": thread.referral.receiver_id}
+        referral = thread.referral
+        sides = {"sender": [referral.sender_id], "receiver": [referral.receiver_id]}
     else:
         advice = thread.advice
         adviser = advice.asked_member_id or advice.answered_by_id
-        sides = {"asker": advice.asker_id}
         if adviser is not None:
-            sides["adviser"] = adviser
-    return [member_id for side, member_id in sides.items() if side != message.side]
+            advisers = [adviser]
+        else:  # a pool nobody has taken yet: the whole pool hears the asker
+            pool = pool_of(advice.network_id, advice.specialty_key, exclude=advice.asker_id)
+            advisers = [m.id for m in pool]
+        sides = {"asker": [advice.asker_id], "adviser": advisers}
+    return [m for side, ids in sides.items() if side != message.side for m in ids]
 
 
 def _link(thread: Thread) -> str:
