@@ -80,6 +80,7 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.advice.views import bp as advice_bp
     from app.api import bp as api_bp
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         members_bp,
         users_bp,
         referrals_bp,
+        advice_bp,
         notifications_bp,
         audit_bp,
         mail_bp,

@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.members.forms import MEMBER_KIND_LABELS
 from app.models import (
     OPEN_STATUSES,
+    AdviceStatus,
     Member,
     MemberKind,
     Priority,
@@ -19,9 +20,11 @@ from app.models import (
     Status,
     utcnow,
 )
+from app.models.advice import ADVICE_STATUS_LABELS
 from app.referrals.states import TRANSITIONS, Party
 from app.referrals.status_rules import FORWARDED_LABEL, STATUS_LABELS
 from app.referrals.vocabulary import PRIORITY_LABELS, Vocabulary, words, words_of_network
+from app.threads.places import SIDE_LABELS
 
 # Steps refnet takes itself (expiry); only these say "by refnet" when no person acted.
 SYSTEM_STEPS = frozenset(t.action.value for t in TRANSITIONS.values() if Party.SYSTEM in t.parties)
@@ -114,6 +117,14 @@ def moment_ago(days: int) -> str:
     return (utcnow() - timedelta(days=days)).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def side_label(side: str) -> str:
+    return SIDE_LABELS.get(side, side)
+
+
+def advice_status_label(status) -> str:
+    return ADVICE_STATUS_LABELS[AdviceStatus(status)]
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
@@ -128,6 +139,8 @@ def init_templating(app: Flask) -> None:
         open_statuses=open_statuses,
         moment_ago=moment_ago,
         Status=Status,
+        side_label=side_label,
+        advice_status_label=advice_status_label,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

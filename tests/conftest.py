@@ -22,7 +22,16 @@ from app import create_app
 from app.auth.throttle import init_throttle
 from app.config import TestConfig
 from app.extensions import db as _db
-from app.models import Document, Notification, OutboxMessage, Role, UserSession, utcnow
+from app.models import (
+    AdviceRequest,
+    Document,
+    Message,
+    Notification,
+    OutboxMessage,
+    Role,
+    UserSession,
+    utcnow,
+)
 from app.referrals.documents import documents_dir
 from app.tokens.service import create_token
 from tests.factories import Factory
@@ -186,7 +195,37 @@ def world(make, db, app):
         kind="send",
         message="MARKER-REASON-7731",
     )
-    db.session.add_all([document, notification])
+    # An advice request the sender asked the receiver, with a message and a document.
+    advice = AdviceRequest(
+        network_id=victim_network.id,
+        asker_id=a.id,
+        asked_member_id=b.id,
+        client_id=client.id,
+        kind="clinical",
+        subject="Victim advice",
+        question="MARKER-REASON-7731 asked as advice",
+        answer_due_at=utcnow(),
+    )
+    db.session.add(advice)
+    db.session.flush()
+    message = Message(
+        referral_id=referral.id,
+        author_id=users["receiver"].id,
+        side="receiver",
+        member_id=b.id,
+        body="MARKER-REASON-7731 in a message",
+    )
+    advice_key = "victimadvicedocument00000000000ab"[:32]
+    (documents_dir() / advice_key).write_bytes(data)
+    advice_document = Document(
+        advice_request_id=advice.id,
+        filename="advice-letter.pdf",
+        content_type="application/pdf",
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=advice_key,
+    )
+    db.session.add_all([document, notification, message, advice_document])
     token, _ = create_token(users["receiver"], "victim token")
     signed_in = UserSession(user_id=users["receiver"].id, key_hash="0" * 64)
     undelivered = OutboxMessage(
@@ -206,6 +245,7 @@ def world(make, db, app):
         "document_id": document.id,
         "notification_id": notification.id,
         "token_id": token.id,
+        "advice_id": advice.id,
         "session_id": signed_in.id,
         "message_id": undelivered.id,
         "action": "accept",
@@ -221,4 +261,5 @@ def world(make, db, app):
         "notification": notification,
         "session": signed_in,
         "undelivered": undelivered,
+        "advice": advice,
     }

@@ -9,8 +9,19 @@ network) must never receive the victim's data nor change it; nobody gets a serve
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
-from app.models import ApiToken, Member, Notification, OutboxMessage, Referral, User, UserSession
+from app.models import (
+    AdviceRequest,
+    ApiToken,
+    Member,
+    Message,
+    Notification,
+    OutboxMessage,
+    Referral,
+    User,
+    UserSession,
+)
 from tests.conftest import PASSWORD
 
 # Strings only the victim network's insiders may ever read.
@@ -59,6 +70,8 @@ def _state(db, world):
         db.session.get(Notification, world["notification"].id).read_at,
         db.session.get(UserSession, world["session"].id) is not None,
         db.session.get(OutboxMessage, world["undelivered"].id).failed_at,
+        db.session.get(AdviceRequest, world["advice"].id).status,
+        db.session.scalar(select(func.count()).select_from(Message)),
     )
 
 
@@ -84,6 +97,7 @@ def test_outsiders_never_see_or_change_the_victims_records(app, db, world, who):
             "token_id",
             "session_id",
             "message_id",
+            "advice_id",
         }
         if touches_victim:
             assert response.status_code in (403, 404), f"{where} answered {response.status_code}"

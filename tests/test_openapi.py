@@ -25,7 +25,7 @@ from app import create_app
 from app.api.openapi import build_document
 from app.api.registry import OPERATIONS
 from app.config import TestConfig
-from app.models import Referral, Status, User, utcnow
+from app.models import AdviceRequest, Referral, ReferralKind, Status, User, utcnow
 from app.referrals.access import parties_of
 from app.referrals.states import allowed_actions
 from tests.test_api import bearer
@@ -49,6 +49,7 @@ class Seeded:
     member_ids: list[int]
     receiver_id: int
     referral_ids: list[int]
+    advice_ids: list[int]
 
 
 @pytest.fixture
@@ -64,13 +65,46 @@ def seeded(make, db) -> Seeded:
         referrals.append(make.referral(mine, other, status, sent_at=sent_at))
         referrals.append(make.referral(other, mine, status, sent_at=sent_at))
     user = make.practitioner(mine)
+    advice = []
+    for n in range(12):  # asked both ways; close and convert end them one by one
+        asker, asked = (mine, other) if n % 3 else (other, mine)
+        advice.append(
+            AdviceRequest(
+                network_id=network.id,
+                asker_id=asker.id,
+                asked_member_id=asked.id,
+                client_id=make.client(network).id,
+                kind=ReferralKind.CLINICAL,
+                subject="Opinion",
+                question="Worth a referral?",
+                answer_due_at=utcnow() + timedelta(days=5),
+            )
+        )
+    db.session.add_all(advice)
+    db.session.commit()
     return Seeded(
         headers=bearer(db, user),
         user_id=user.id,
         member_ids=[mine.id, other.id, full.id],
         receiver_id=other.id,
         referral_ids=[r.id for r in referrals],
+        advice_ids=[a.id for a in advice],
     )
+
+
+def _steer_advice(case: Case, seeded: Seeded, pick: int, db) -> None:
+    """Point a case at a seeded advice request, one still open when there is one."""
+    parameters = case.path_parameters
+    db.session.expire_all()
+    ids = seeded.advice_ids
+    ordered = [db.session.get(AdviceRequest, ids[(pick + n) % len(ids)]) for n in range(len(ids))]
+    advice = next((a for a in ordered if a.is_open), ordered[0])
+    parameters["advice_id"] = advice.id
+    if isinstance(case.body, dict):
+        case.body["version"] = advice.version
+        case.body["confirm_duplicate"] = True
+    if "action" in parameters:
+        parameters["action"] = ("close", "convert")[pick % 2]
 
 
 def steer(case: Case, seeded: Seeded, pick: int, db) -> None:
@@ -89,6 +123,23 @@ def steer(case: Case, seeded: Seeded, pick: int, db) -> None:
             allowed = allowed_actions(referral.status, parties_of(user, referral))
             if allowed:
                 parameters["action"] = allowed[pick % len(allowed)].action.value
+    if "advice_id" in parameters:
+        _steer_advice(case, seeded, pick, db)
+    if case.operation.path == "/advice" and case.method == "POST" and isinstance(case.body, dict):
+        for name in ("client_id", "specialty", "asker_id"):
+            case.body.pop(name, None)
+        case.body.update(
+            kind="clinical",
+            asked_member_id=seeded.receiver_id,
+            subject="Cardiology opinion",
+            question="Worth a referral?",
+            client={
+                "given_name": "Ada",
+                "family_name": "Lovelace",
+                "birth_date": "1980-05-17",
+                "consent": True,
+            },
+        )
     if case.operation.path == "/referrals" and case.method == "POST":
         case.body.pop("client_id", None)
         case.body.update(

@@ -14,6 +14,14 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
+from app.advice.access import read_advice
+from app.advice.service import (
+    NewAdvice,
+    advice_documents,
+    ask_advice,
+    close_advice,
+    convert_advice,
+)
 from app.audit.service import AuditQuery, audit_trail
 from app.extensions import db as _db
 from app.mail.failures import retry_message, undelivered
@@ -31,6 +39,8 @@ from app.referrals.access import read_referral, referral_for
 from app.referrals.documents import documents_of, download_document
 from app.referrals.service import NewReferral, perform, send_referral
 from app.refusals import Refusal
+from app.threads.places import advice_thread, referral_thread
+from app.threads.service import post_message, read_thread
 from app.tokens.service import create_token, revoke_token, token_of
 from app.users.service import (
     create_user,
@@ -42,6 +52,17 @@ from app.users.service import (
 )
 
 Call = Callable[[User, dict], object]
+
+
+def _ask_as_victim(actor, w):
+    new = NewAdvice(
+        kind="clinical",
+        subject="Opinion",
+        question="Why so?",
+        asked_member_id=w["member"].id,
+        client_id=w["referral"].client_id,
+    )
+    return ask_advice(actor, new)
 
 
 def _new_practitioner(actor, w, role=Role.PRACTITIONER):
@@ -127,6 +148,30 @@ CASES: list[tuple[str, Call, str]] = [
         lambda a, w: download_document(a, w["referral"].id, w["ids"]["document_id"]),
         "receiver",
     ),
+    (
+        "read_thread",
+        lambda a, w: read_thread(a, referral_thread(a, w["referral"].id)),
+        "receiver",
+    ),
+    (
+        "post_message",
+        lambda a, w: post_message(a, referral_thread(a, w["referral"].id), "Hello"),
+        "coordinator",
+    ),
+    ("read_advice", lambda a, w: read_advice(a, w["advice"].id), "receiver"),
+    (
+        "post_message on advice",
+        lambda a, w: post_message(a, advice_thread(a, w["advice"].id), "An answer"),
+        "receiver",
+    ),
+    ("ask_advice", _ask_as_victim, "sender"),
+    ("close_advice", lambda a, w: close_advice(a, w["advice"].id), "sender"),
+    (
+        "convert_advice",
+        lambda a, w: convert_advice(a, w["advice"].id, confirm_duplicate=True),
+        "sender",
+    ),
+    ("advice_documents", lambda a, w: advice_documents(a, w["advice"].id), "receiver"),
     ("token_of", lambda a, w: token_of(a, w["token"].id), "receiver"),
     ("revoke_token", lambda a, w: revoke_token(w["token"], actor=a), "receiver"),
     (

@@ -96,12 +96,19 @@ def idempotent(view: Callable) -> Callable:
     return wrapped
 
 
-def answer(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None):
-    """Commit the change with the answer stored for its key (if the request had one)."""
+def answer(
+    payload: dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    *,
+    is_referral: bool = True,
+):
+    """Commit the change with the answer stored for its key (if the request had one); the
+    key's row names the referral when the answer is one (not a message or advice request)."""
     row = g.pop("idempotency_row", None)
     if row is not None:
         row.status_code = status
         row.response = json.dumps({"body": payload, "headers": headers or {}})
-        row.referral_id = payload.get("id")
+        row.referral_id = payload.get("id") if is_referral else None
     db.session.commit()
     return payload, status, headers or {}

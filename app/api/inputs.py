@@ -191,3 +191,49 @@ class ReferralQuery(BaseModel):
     sent_to: str | None = Field(None, description="Sent on or before (a date: the whole day).")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Referrals per page.")
     cursor: str | None = Field(None, description="Opaque: take it from `next`, do not build it.")
+
+
+class NewMessage(Body):
+    required_by_service = ("body",)
+
+    body: str | None = checked("The message (several lines allowed).", minLength=1, maxLength=5000)
+
+
+class NewAdviceRequest(Body):
+    required_by_service = ("kind", "subject", "question")
+
+    kind: str | None = checked(enum=[k.value for k in ReferralKind])
+    subject: str | None = checked(
+        "What the advice is about; a conversion's service.", maxLength=200
+    )
+    question: str | None = checked(
+        "The question; a conversion's reason.", minLength=3, maxLength=2000
+    )
+    asker_id: int | None = checked("The asking member; optional when the user acts for one.")
+    asked_member_id: int | None = checked("The member asked; or give specialty instead.")
+    specialty: str | None = checked(
+        "Ask this specialty's advice pool: any active member with it may answer.", maxLength=80
+    )
+    client: NewClient | None = checked("A new client; or give client_id instead.")
+    client_id: int | None = checked("One of the asking member's clients.")
+
+
+class AdviceActionRequest(Body):
+    version: int | None = checked("The version read; a different one is refused with 409 stale.")
+    priority: str | None = checked(
+        "convert: the referral's priority (routine by default).",
+        enum=[*[p.value for p in Priority], None],
+    )
+    confirm_duplicate: bool | None = checked(
+        "convert: send although the client has an open referral to this receiver."
+    )
+
+
+class AdviceQuery(BaseModel):
+    box: Literal["asked", "received", "pool", "all"] | None = Field(
+        None,
+        description="asked: by the caller's members; received: of them; pool: of their "
+        "specialty pools (practitioners, default asked); all: the network (coordinators and "
+        "admins, their only list).",
+    )
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page, from 1 (25 per page).")

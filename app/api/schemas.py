@@ -163,3 +163,81 @@ class Referral(ReferralSummary):
     allowed_actions: list[UserAction] = Field(
         description="What the caller may do now; POST each to actions/{action}."
     )
+
+
+SideValue = Literal["sender", "receiver", "coordinator", "asker", "adviser"]
+
+
+class Attachment(Part):
+    id: Id
+    filename: str
+    content_type: str
+    size_bytes: int
+
+
+class Message(BaseModel):
+    """One message of a thread (a referral's or an advice request's)."""
+
+    id: Id
+    author_id: Id
+    author_name: str
+    side: SideValue = Field(
+        description="The side the author speaks for: sender or receiver (referrals), asker or "
+        "adviser (advice requests), or coordinator."
+    )
+    member_id: Id | None = Field(
+        description="The member the author speaks for; null for a coordinator."
+    )
+    member_name: str | None
+    body: str
+    created_at: Moment
+    attachments: list[Attachment] = Field(
+        description="Files posted with the message (from the web page; the API lists them)."
+    )
+
+
+class MessageList(BaseModel):
+    items: list[Message] = Field(description="Oldest first (newest last).")
+    unread: int = Field(description="How many of them were unread by the caller before this read.")
+
+
+AdviceStatusValue = Literal["open", "answered", "closed", "converted"]
+AdviceAction = Literal["close", "convert"]
+
+
+class AdviceSummary(BaseModel):
+    """An advice request in a list: no client data and no free text beyond its subject."""
+
+    id: Id
+    status: AdviceStatusValue
+    version: Id
+    network_id: Id
+    kind: KindValue
+    asker_id: Id = Field(description="The member that asks.")
+    asked_member_id: Id | None = Field(description="The member asked; null for a pool.")
+    specialty: str | None = Field(description="The specialty whose advice pool is asked.")
+    subject: str
+    asked_at: Moment
+    answer_due_at: Moment = Field(
+        description="When an answer is due (provisionally 5 days after the question)."
+    )
+    answered_at: Moment | None
+    answered_by_id: Id | None = Field(description="The member whose practitioner answered first.")
+    ended_at: Moment | None
+    referral_id: Id | None = Field(description="The referral it was converted into.")
+
+
+class AdvicePage(BaseModel):
+    items: list[AdviceSummary]
+    counts: dict[str, int] = Field(description="Open requests in each of the caller's lists.")
+    next: Next
+
+
+class Advice(AdviceSummary):
+    """The whole request as the caller may see it (the read is audited)."""
+
+    question: str
+    client: ReferralClient
+    allowed_actions: list[AdviceAction] = Field(
+        description="What the caller may do now; POST each to actions/{action}."
+    )

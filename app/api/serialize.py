@@ -46,3 +46,19 @@ class _AsSeenBy:
 def as_referral(referral: Referral, user: User) -> schemas.Referral:
     """The whole referral as this user may see it, with what this user may do next."""
     return schemas.Referral.model_validate(_AsSeenBy(referral, user), from_attributes=True)
+
+
+def as_message(message) -> schemas.Message:
+    return schemas.Message(
+        id=message.id,
+        author_id=message.author_id,
+        author_name=message.author.name,
+        side=message.side,
+        member_id=message.member_id,
+        member_name=message.member.name if message.member else None,
+        body=message.body,
+        created_at=message.created_at,
+        attachments=[
+            schemas.Attachment.model_validate(d, from_attributes=True) for d in message.documents
+        ],
+    )

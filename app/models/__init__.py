@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see one metadata."""
 
+from app.models.advice import OPEN_ADVICE, AdviceRequest, AdviceStatus
 from app.models.api_token import ApiToken
 from app.models.audit import AuditLog
 from app.models.base import Base, utcnow
@@ -16,6 +17,7 @@ from app.models.enums import (
 )
 from app.models.idempotency import IdempotencyKey
 from app.models.member import Member, Specialty
+from app.models.message import Message, ThreadRead
 from app.models.network import Network
 from app.models.notification import Notification
 from app.models.outbox import OutboxMessage
@@ -24,7 +26,10 @@ from app.models.user import User, user_member, user_network
 from app.models.user_session import UserSession
 
 __all__ = [
+    "OPEN_ADVICE",
     "OPEN_STATUSES",
+    "AdviceRequest",
+    "AdviceStatus",
     "ApiToken",
     "AuditLog",
     "Base",
@@ -33,6 +38,7 @@ __all__ = [
     "IdempotencyKey",
     "Member",
     "MemberKind",
+    "Message",
     "Network",
     "NetworkKind",
     "Notification",
@@ -45,6 +51,7 @@ __all__ = [
     "Role",
     "Specialty",
     "Status",
+    "ThreadRead",
     "User",
     "UserSession",
     "user_member",

@@ -1,4 +1,5 @@
-"""In-app notifications: one per user told about a referral's change or a reminder."""
+"""In-app notifications: one per user told about a referral's change, a message, an advice
+request or a reminder."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ class Notification(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     referral_id: Mapped[int | None] = mapped_column(
         ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    advice_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("advice_request.id", ondelete="CASCADE"), index=True
     )
     # The action that caused it (accept, close, reminder…).
     kind: Mapped[str] = mapped_column(String(32))

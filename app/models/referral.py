@@ -6,8 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, select
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    literal,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, query_expression, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.columns import enum_column_type
@@ -168,6 +178,10 @@ Referral.forwarded_to_id = column_property(
     .correlate_except(_copy)
     .scalar_subquery()
 )
+
+# Messages of the referral's thread that the viewing user has not read: filled by the lists
+# in their one SELECT (`unread_messages_of` in app/threads/unread.py), 0 elsewhere.
+Referral.unread_messages = query_expression(default_expr=literal(0))
 
 
 class ReferralEvent(Base):

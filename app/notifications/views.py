@@ -34,6 +34,8 @@ def open_one(notification_id: int):
     db.session.commit()
     if note.referral_id:
         return redirect(url_for("referrals.detail", referral_id=note.referral_id))
+    if note.advice_request_id:
+        return redirect(url_for("advice.detail", advice_id=note.advice_request_id))
     return redirect(url_for("notifications.index"))
 
 

@@ -1,4 +1,5 @@
-"""Documents attached to referrals: checked by their bytes, stored outside static/."""
+"""Documents attached to referrals, to messages of a thread and to advice requests: checked
+by their bytes, stored outside static/."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from werkzeug.datastructures import FileStorage
 
 from app.audit.service import record
 from app.extensions import db
-from app.models import Document, Referral, User
+from app.models import AdviceRequest, Document, Message, Referral, User
 from app.referrals.access import referral_for
 from app.referrals.errors import InvalidReferral, ReferralNotFound
 
@@ -103,13 +104,20 @@ def check_uploads(files: list[FileStorage]) -> list[tuple[FileStorage, bytes, st
     return checked
 
 
-def store_documents(referral: Referral, checked, actor: User | None) -> list[Document]:
+def store_documents(
+    owner: Referral | AdviceRequest, checked, actor: User | None, message: Message | None = None
+) -> list[Document]:
+    """Store checked uploads for a referral or an advice request (with the message they came
+    with, if any); each upload is audited."""
+    is_referral = isinstance(owner, Referral)
     stored = []
     for upload, data, content_type, suffix in checked:
         key = secrets.token_hex(16)
         _write_private(documents_dir() / key, data)
         document = Document(
-            referral_id=referral.id,
+            referral_id=owner.id if is_referral else None,
+            advice_request_id=None if is_referral else owner.id,
+            message_id=message.id if message is not None else None,
             filename=_safe_name(upload.filename, content_type, suffix),
             content_type=content_type,
             size_bytes=len(data),
@@ -120,8 +128,9 @@ def store_documents(referral: Referral, checked, actor: User | None) -> list[Doc
         db.session.add(document)
         stored.append(document)
     db.session.flush()
+    where = f"referral={owner.id}" if is_referral else f"advice={owner.id}"
     for document in stored:
-        record("upload", "document", document.id, user=actor, detail=f"referral={referral.id}")
+        record("upload", "document", document.id, user=actor, detail=where)
     return stored
 
 
@@ -130,11 +139,18 @@ def document_path(document: Document) -> Path:
 
 
 def documents_of(user: User, referral: Referral) -> list[Document]:
-    """The referral's documents, in the order they were attached, for those who may see it."""
+    """The referral's documents, in the order they were attached, for those who may see it:
+    those sent with it or carried over from an advice request (a message's attachments are
+    shown with their message)."""
     referral = referral_for(user, referral.id)
     return list(
         db.session.scalars(
-            select(Document).where(Document.referral_id == referral.id).order_by(Document.id)
+            select(Document)
+            .where(
+                Document.referral_id == referral.id,
+                or_(Document.message_id.is_(None), Document.advice_request_id.is_not(None)),
+            )
+            .order_by(Document.id)
         )
     )
 

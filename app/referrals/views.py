@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from app import fields as f
+from app.advice.service import advice_of_referral
 from app.extensions import db
 from app.forms import submitted
 from app.members.choices import chosen_member, member_choices, picker_members, picker_query
@@ -34,6 +35,11 @@ from app.referrals.listing import (
 from app.referrals.service import perform
 from app.referrals.states import allowed_actions, transition_for
 from app.referrals.vocabulary import words
+from app.threads.forms import MessageForm
+from app.threads.places import referral_thread
+from app.threads.posting import blank_message_form, post_from_form
+from app.threads.service import mark_read, read_thread
+from app.threads.unread import unread_messages_of
 
 DONE = {
     "accept": "You accepted the referral. Schedule the visit when you have a date.",
@@ -66,7 +72,8 @@ def index():
         except ReferralError:
             flt = parse_filter(current_user, MultiDict(), size)
         flash(exc.message, "error")
-    items, following = page_of(current_user, flt, ROWS_WITH_PARTIES)
+    load = (*ROWS_WITH_PARTIES, unread_messages_of(current_user))
+    items, following = page_of(current_user, flt, load)
     members = current_user.members if current_user.role == Role.PRACTITIONER else []
     # Paging and tab links carry only the filters in force; the form shows what was typed.
     args = {k: v for k, v in request.args.items() if k in FILTER_PARAMS and k not in problems}
@@ -113,9 +120,17 @@ def _fill_member_pickers(referral: Referral, fields: set[str], forms) -> None:
 
 
 def _render_detail(
-    referral: Referral, form: ActionForm | None = None, open_action=None, status=200
+    referral: Referral,
+    form: ActionForm | None = None,
+    open_action=None,
+    status=200,
+    message_form=None,
 ):
     parties = parties_of(current_user, referral)
+    thread = referral_thread(current_user, referral.id)
+    messages = read_thread(current_user, thread)
+    if status == 200:
+        mark_read(current_user, thread)
     allowed = allowed_actions(referral.status, parties)
     # The form of the action just tried keeps its values and errors; the others start blank.
     blank = ActionForm(formdata=None)
@@ -153,6 +168,10 @@ def _render_detail(
         network=referral.sender.network,
         forwarded_to=forwarded_to,
         links=links,
+        thread=thread,
+        messages=messages,
+        message_form=message_form or blank_message_form(),
+        advice=advice_of_referral(current_user, referral),
     ), status
 
 
@@ -200,6 +219,26 @@ def act(referral_id: int, action: str):
         return _render_detail(db.session.get(Referral, referral_id), form, action, exc.status)
     flash(words(referral.kind).done.get(action, DONE[action]), "success")
     return redirect(url_for("referrals.detail", referral_id=referral.id))
+
+
+@bp.route("/<int:referral_id>/messages", methods=["POST"])
+@login_required
+def post_message(referral_id: int):
+    thread = referral_thread(current_user, referral_id)  # 404 for others' referrals
+    form = MessageForm()
+    status = post_from_form(thread, form)
+    if status == 303:
+        url = url_for("referrals.detail", referral_id=referral_id, _anchor="messages")
+        return redirect(url, 303)
+    return _render_detail(db.session.get(Referral, referral_id), status=status, message_form=form)
+
+
+@bp.route("/<int:referral_id>/messages", methods=["GET"])
+@login_required
+def messages_reload(referral_id: int):
+    """Reloading the address of a refused post leads back to the referral's thread."""
+    referral = referral_for(current_user, referral_id)
+    return redirect(url_for("referrals.detail", referral_id=referral.id, _anchor="messages"))
 
 
 @bp.route("/<int:referral_id>/actions/<action>", methods=["GET"])

@@ -14,6 +14,8 @@ import pytest
 from playwright.sync_api import Page
 
 from app.models import (
+    AdviceRequest,
+    Message,
     NetworkKind,
     Notification,
     OutboxMessage,
@@ -103,6 +105,36 @@ def awkward_network(make):
     )
     make.session.commit()
     received = next(r for r in referrals if r.receiver_id == gp.id and r.status == Status.SENT)
+    clinic_user = make.practitioner(clinic, name="Dr Evangelina Rivera-Montgomery")
+    advice = AdviceRequest(
+        network_id=network.id,
+        asker_id=gp.id,
+        asked_member_id=clinic.id,
+        client_id=client.id,
+        kind=ReferralKind.CLINICAL,
+        subject="Echocardiography opinion before a referral",
+        question="Is a murmur heard at 70 worth an echo? " + LONG_EMAIL,
+        answer_due_at=utcnow() - timedelta(days=1),  # overdue, as lists must show
+    )
+    make.session.add(advice)
+    make.session.flush()
+    for thread in ({"referral_id": received.id}, {"advice_request_id": advice.id}):
+        for author, member, side in ((clinic_user, clinic, "receiver"), (gp_user, gp, "sender")):
+            side = (
+                {"receiver": "adviser", "sender": "asker"}[side]
+                if "advice_request_id" in thread
+                else side
+            )
+            make.session.add(
+                Message(
+                    **thread,
+                    author_id=author.id,
+                    member_id=member.id,
+                    side=side,
+                    body="Please send the last ECG and the notes: " + LONG_EMAIL,
+                )
+            )
+    make.session.commit()
     return {
         "gp": gp,
         "clinic": clinic,
@@ -110,6 +142,7 @@ def awkward_network(make):
         "coordinator": coordinator,
         "admin": admin,
         "received": received,
+        "advice": advice,
     }
 
 
@@ -138,6 +171,9 @@ def pages_of(role: str, world) -> list[str]:
             f"/members/{clinic.id}",
             "/notifications/",
             "/tokens/",
+            "/advice/",
+            "/advice/new",
+            f"/advice/{world['advice'].id}",
         ]
     if role == "coordinator":
         return [
@@ -150,6 +186,8 @@ def pages_of(role: str, world) -> list[str]:
             "/admin/users/",
             "/admin/users/new",
             f"/admin/users/{world['gp_user'].id}/edit",
+            "/advice/",
+            f"/advice/{world['advice'].id}",
         ]
     return ["/dashboard", "/admin/audit/", "/admin/outbox/", "/admin/users/", "/members/"]
 
@@ -177,7 +215,14 @@ def check_pages(open_page, email: str | None, paths: list[str], name: str) -> li
 
 def test_pages_of_a_business_network(open_page, make):
     lawyer, referral = business_network(make)
-    paths = ["/dashboard", "/referrals/", f"/referrals/{referral.id}", "/referrals/new"]
+    paths = [
+        "/dashboard",
+        "/referrals/",
+        f"/referrals/{referral.id}",
+        "/referrals/new",
+        "/advice/",
+        "/advice/new",
+    ]
     assert check_pages(open_page, lawyer.email, paths, "lawyer") == []
 
 

@@ -1,0 +1,1 @@
+"""Advice before referral (the NHS's Advice and Guidance): ask, answer, close, convert."""

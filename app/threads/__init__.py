@@ -1,0 +1,1 @@
+"""The conversation around a referral or an advice request: messages, attachments, unread."""
