@@ -1,0 +1,193 @@
+"""The network report's member table: one row per member, from GROUP BY on the referrals.
+
+given/received count the referrals of the scope a member sent and received. The funnel and
+the medians describe how the member handled the referrals it *received* (accepted/received,
+visited/accepted, closed/visited, closed/received; hours to answer, visit and close); the
+closed-business value is credited to the *giver* (professional referrals only).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Member, Referral, ReferralKind, Specialty, Status
+from app.reports.rates import median, share
+from app.reports.scope import Scope
+from app.reports.sql import STAGES, dialect
+
+
+@dataclass
+class MemberFigures:
+    member_id: int
+    member_name: str
+    active: bool = True
+    given: int = 0
+    received: int = 0
+    accepted: int = 0  # of the received ones, how many reached acceptance
+    visited: int = 0
+    closed: int = 0
+    median_hours_to_answer: float | None = None
+    median_hours_to_visit: float | None = None
+    median_hours_to_close: float | None = None
+    # Sum of the business value of the professional referrals it gave that closed with one.
+    value_given: Decimal | None = None
+    specialties: list[str] = field(default_factory=list)
+
+    @property
+    def balance(self) -> int:
+        return self.given - self.received
+
+    @property
+    def give_share(self) -> float | None:
+        return share(self.given, self.given + self.received)
+
+    @property
+    def accepted_rate(self) -> float | None:
+        return share(self.accepted, self.received)
+
+    @property
+    def visited_rate(self) -> float | None:
+        return share(self.visited, self.accepted)
+
+    @property
+    def closed_rate(self) -> float | None:
+        return share(self.closed, self.visited)
+
+    @property
+    def closed_loop_rate(self) -> float | None:
+        return share(self.closed, self.received)
+
+    def as_row(self) -> dict:
+        """The figures as a flat row (CSV/JSON): the operator contract's columns first."""
+        row = {
+            "member_id": self.member_id,
+            "member_name": self.member_name,
+            "given": self.given,
+            "received": self.received,
+            "balance": self.balance,
+            "give_share": self.give_share,
+        }
+        rest = asdict(self)
+        rest.pop("specialties")
+        for name in ("accepted_rate", "visited_rate", "closed_rate", "closed_loop_rate"):
+            rest[name] = getattr(self, name)
+        return {**row, **{k: v for k, v in rest.items() if k not in row}}
+
+
+def _members(scope: Scope) -> dict[int, MemberFigures]:
+    query = select(Member.id, Member.name, Member.active)
+    if scope.network_id is not None:
+        query = query.where(Member.network_id == scope.network_id)
+    if scope.specialty:
+        query = query.where(
+            Member.id.in_(
+                select(Specialty.member_id).where(Specialty.key == scope.specialty.lower())
+            )
+        )
+    return {i: MemberFigures(i, name, active) for i, name, active in db.session.execute(query)}
+
+
+def _value_allowed(scope: Scope) -> bool:
+    return scope.kind != ReferralKind.CLINICAL
+
+
+def add_given(scope: Scope, rows: dict[int, MemberFigures]) -> None:
+    value = func.sum(Referral.business_value).filter(
+        Referral.kind == ReferralKind.PROFESSIONAL, Referral.status == Status.CLOSED
+    )
+    query = (
+        select(Referral.sender_id, func.count(), value)
+        .where(scope.referrals())
+        .group_by(Referral.sender_id)
+    )
+    for member_id, given, value_given in db.session.execute(query):
+        row = rows.get(member_id)
+        if row is not None:
+            row.given = given
+            if _value_allowed(scope):
+                row.value_given = Decimal(value_given) if value_given is not None else None
+
+
+def add_received(scope: Scope, rows: dict[int, MemberFigures], *, funnel: bool = True) -> None:
+    if not funnel:
+        query = select(Referral.receiver_id, func.count()).where(scope.referrals())
+        for member_id, received in db.session.execute(query.group_by(Referral.receiver_id)):
+            if member_id in rows:
+                rows[member_id].received = received
+        return
+    columns = [
+        Referral.receiver_id,
+        func.count(),
+        func.count(Referral.accepted_at),
+        func.count(Referral.visited_at),
+        func.count(Referral.closed_at),
+    ]
+    postgres = dialect() == "postgresql"
+    if postgres:
+        columns += [func.percentile_cont(0.5).within_group(stage()) for stage in STAGES.values()]
+    query = select(*columns).where(scope.referrals()).group_by(Referral.receiver_id)
+    for member_id, received, accepted, visited, closed, *medians in db.session.execute(query):
+        row = rows.get(member_id)
+        if row is None:
+            continue
+        row.received, row.accepted, row.visited, row.closed = received, accepted, visited, closed
+        if postgres:
+            _set_medians(row, medians)
+    if not postgres:
+        _medians_in_python(scope, rows)
+
+
+def _set_medians(row: MemberFigures, medians) -> None:
+    answer, visit, close = (None if m is None else float(m) for m in medians)
+    row.median_hours_to_answer = answer
+    row.median_hours_to_visit = visit
+    row.median_hours_to_close = close
+
+
+def _medians_in_python(scope: Scope, rows: dict[int, MemberFigures]) -> None:
+    """SQLite has no percentile_cont: the hours come back ordered by member and are
+    middled here (one query per stage, only the referrals that reached it)."""
+    for name, stage in STAGES.items():
+        hours = stage()
+        found: dict[int, list[float]] = defaultdict(list)
+        query = select(Referral.receiver_id, hours).where(scope.referrals(), hours.is_not(None))
+        for member_id, value in db.session.execute(query):
+            if member_id in rows:
+                found[member_id].append(value)
+        for member_id, values in found.items():
+            setattr(rows[member_id], f"median_hours_to_{name}", median(values))
+
+
+def member_figures(scope: Scope) -> list[MemberFigures]:
+    """Every member of the scope's network (of its specialty), with its figures, by name."""
+    rows = _members(scope)
+    add_given(scope, rows)
+    add_received(scope, rows)
+    _add_specialties(scope, rows)
+    return sorted(rows.values(), key=lambda r: (r.member_name.lower(), r.member_id))
+
+
+def reciprocity(scope: Scope) -> list[MemberFigures]:
+    """Given and received alone (no funnel, no medians): the operator's CLI report, which
+    may cover every network. Ordered by network, then name."""
+    rows = _members(scope)
+    add_given(scope, rows)
+    add_received(scope, rows, funnel=False)
+    return sorted(rows.values(), key=lambda r: (r.member_name.lower(), r.member_id))
+
+
+def _add_specialties(scope: Scope, rows: dict[int, MemberFigures]) -> None:
+    query = (
+        select(Specialty.member_id, Specialty.name)
+        .join(Member)
+        .where(Member.network_id == scope.network_id)
+        .order_by(Specialty.name)
+    )
+    for member_id, name in db.session.execute(query):
+        if member_id in rows:
+            rows[member_id].specialties.append(name)
