@@ -51,6 +51,8 @@ class Network(Base):
     # Coordinators are escalated to after this many reminders on one stage.
     escalate_after_reminders: Mapped[int] = mapped_column(default=2)
     deadlines: Mapped[dict[str, Any]] = mapped_column(JSON, default=default_deadlines)
+    # Thresholds of the member traffic lights (app/reports/health.py); None: the defaults.
+    health_rule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -18,7 +18,13 @@ from app.extensions import db
 from app.models import Member, Referral, ReferralKind, Specialty, Status
 from app.reports.rates import median, share
 from app.reports.scope import Scope
-from app.reports.sql import STAGES, dialect
+from app.reports.sql import (
+    dialect,
+    hours_between,
+    interval_hours,
+    median_hours_columns,
+    stage_bounds,
+)
 
 
 @dataclass
@@ -129,7 +135,7 @@ def add_received(scope: Scope, rows: dict[int, MemberFigures], *, funnel: bool =
     ]
     postgres = dialect() == "postgresql"
     if postgres:
-        columns += [func.percentile_cont(0.5).within_group(stage()) for stage in STAGES.values()]
+        columns += median_hours_columns()
     query = select(*columns).where(scope.referrals()).group_by(Referral.receiver_id)
     for member_id, received, accepted, visited, closed, *medians in db.session.execute(query):
         row = rows.get(member_id)
@@ -143,7 +149,7 @@ def add_received(scope: Scope, rows: dict[int, MemberFigures], *, funnel: bool =
 
 
 def _set_medians(row: MemberFigures, medians) -> None:
-    answer, visit, close = (None if m is None else float(m) for m in medians)
+    answer, visit, close = (interval_hours(m) for m in medians)
     row.median_hours_to_answer = answer
     row.median_hours_to_visit = visit
     row.median_hours_to_close = close
@@ -152,8 +158,8 @@ def _set_medians(row: MemberFigures, medians) -> None:
 def _medians_in_python(scope: Scope, rows: dict[int, MemberFigures]) -> None:
     """SQLite has no percentile_cont: the hours come back ordered by member and are
     middled here (one query per stage, only the referrals that reached it)."""
-    for name, stage in STAGES.items():
-        hours = stage()
+    for name, (start, end) in stage_bounds().items():
+        hours = hours_between(start, end)
         found: dict[int, list[float]] = defaultdict(list)
         query = select(Referral.receiver_id, hours).where(scope.referrals(), hours.is_not(None))
         for member_id, value in db.session.execute(query):

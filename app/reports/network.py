@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Member, Referral, ReferralKind, Status
+from app.reports.pairs import givers as pairs_givers
 from app.reports.pairs import reciprocal_referrals
 from app.reports.rates import gini, share
 from app.reports.scope import Scope
@@ -98,10 +99,18 @@ class NetworkFigures:
         return {name: getattr(self, name) for name in NETWORK_COLUMNS}
 
 
-def network_figures(scope: Scope) -> NetworkFigures:
-    figures = NetworkFigures()
-    totals = db.session.execute(
+TALLIES = ("sent", "accepted", "visited", "closed", "declined", "cancelled", "expired")
+
+
+def _monthly_tallies(scope: Scope) -> dict[str, list]:
+    """Per UTC month of sending: the tallies of TALLIES, then the closed-business value."""
+    month = sent_month().label("month")
+    value = func.sum(Referral.business_value).filter(
+        Referral.kind == ReferralKind.PROFESSIONAL, Referral.status == Status.CLOSED
+    )
+    query = (
         select(
+            month,
             func.count(),
             func.count(Referral.accepted_at),
             func.count(Referral.visited_at),
@@ -109,62 +118,58 @@ def network_figures(scope: Scope) -> NetworkFigures:
             func.count(Referral.declined_at),
             func.count(Referral.cancelled_at),
             func.count(Referral.expired_at),
-            func.sum(Referral.business_value).filter(
-                Referral.kind == ReferralKind.PROFESSIONAL, Referral.status == Status.CLOSED
-            ),
-            func.count(Referral.sender_id.distinct()),
-            func.count(Referral.receiver_id.distinct()),
-        ).where(scope.referrals())
-    ).one()
-    (
-        figures.sent,
-        figures.accepted,
-        figures.visited,
-        figures.closed,
-        figures.declined,
-        figures.cancelled,
-        figures.expired,
-        value,
-        figures.givers,
-        figures.receivers,
-    ) = totals
-    if scope.kind != ReferralKind.CLINICAL:
-        figures.value = Decimal(value) if value is not None else None
+            value,
+        )
+        .where(scope.referrals())
+        .group_by(month)
+    )
+    return {m: list(rest) for m, *rest in db.session.execute(query)}
+
+
+def network_figures(
+    scope: Scope, given: dict[int, int] | None = None, received: dict[int, int] | None = None
+) -> NetworkFigures:
+    """The network's figures over the scope. `given`, `received`: what each member gave and
+    received, when the caller has them already (the member table), else counted here."""
+    figures = NetworkFigures()
+    tallies = _monthly_tallies(scope)
+    for index, name in enumerate(TALLIES):
+        setattr(figures, name, sum(t[index] for t in tallies.values()))
+    values = [Decimal(t[-1]) for t in tallies.values() if t[-1] is not None]
+    if scope.kind != ReferralKind.CLINICAL and values:
+        figures.value = sum(values, Decimal(0))
+    months = months_of(scope) or sorted(tallies)
+    figures.months = [
+        MonthFigures(m, *(tallies[m][0], tallies[m][3]) if m in tallies else (0, 0)) for m in months
+    ]
     figures.reciprocal = reciprocal_referrals(scope)
-    received = received_by_active_member(scope)
-    figures.active_members = len(received)
-    figures.gini_received = gini(received.values())
-    figures.months = monthly(scope)
+    if received is None:
+        received = received_by_member(scope)
+    if given is None:
+        given = pairs_givers(scope)
+    figures.givers = sum(1 for n in given.values() if n)
+    figures.receivers = sum(1 for n in received.values() if n)
+    active = active_members(scope)
+    figures.active_members = len(active)
+    figures.gini_received = gini(received.get(m, 0) for m in active)
     return figures
 
 
-def received_by_active_member(scope: Scope) -> dict[int, int]:
-    """Every active member of the network, with the referrals it received (0 included)."""
-    active = db.session.scalars(
-        select(Member.id).where(Member.network_id == scope.network_id, Member.active.is_(True))
+def active_members(scope: Scope) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Member.id).where(Member.network_id == scope.network_id, Member.active.is_(True))
+        )
     )
-    received = dict.fromkeys(active, 0)
+
+
+def received_by_member(scope: Scope) -> dict[int, int]:
     query = (
         select(Referral.receiver_id, func.count())
         .where(scope.referrals())
         .group_by(Referral.receiver_id)
     )
-    for member_id, n in db.session.execute(query):
-        if member_id in received:
-            received[member_id] = n
-    return received
-
-
-def monthly(scope: Scope) -> list[MonthFigures]:
-    """Sent and closed per UTC month of sending, months without referrals included."""
-    month = sent_month().label("month")
-    query = (
-        select(month, func.count(), func.count(Referral.closed_at))
-        .where(scope.referrals())
-        .group_by(month)
-    )
-    found = {m: (sent, closed) for m, sent, closed in db.session.execute(query)}
-    return [MonthFigures(m, *found.get(m, (0, 0))) for m in months_of(scope) or sorted(found)]
+    return dict(db.session.execute(query).all())
 
 
 def months_of(scope: Scope) -> list[str]:

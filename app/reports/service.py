@@ -91,13 +91,21 @@ def network_report(actor: User | None, scope: Scope) -> NetworkReport:
     """Everything the network report page shows."""
     found = network_for_report(actor, scope.network_id)
     rows = members.member_figures(scope)
+    if scope.specialty is None:  # every member's row: the network figures need no recount
+        given = {r.member_id: r.given for r in rows}
+        received = {r.member_id: r.received for r in rows}
+        figures = network.network_figures(scope, given, received)
+        activity = {m: given[m] + received[m] for m in given}
+    else:
+        figures = network.network_figures(scope)
+        activity = None
     return NetworkReport(
         found,
         scope,
         rows,
-        network.network_figures(scope),
+        figures,
         pairs.top_pairs(scope),
-        pairs.matrix(scope),
+        pairs.matrix(scope, activity=activity),
         receive_never_give(rows),
         lapsed_givers(actor, scope, rows),
     )
