@@ -7,6 +7,7 @@ member's own users too. Actor first; None is the operator at the shell.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
@@ -15,12 +16,13 @@ from app.extensions import db
 from app.members.service import member_for
 from app.models import Member, Network, User
 from app.refusals import Forbidden, NotFound
-from app.reports import members, network, pairs, partners
+from app.reports import health, members, network, pairs, partners
+from app.reports.health import Health
 from app.reports.members import MemberFigures
 from app.reports.network import NetworkFigures
 from app.reports.pairs import Matrix, Pair
 from app.reports.partners import BalanceMonth, Partner
-from app.reports.scope import Scope
+from app.reports.scope import Scope, days_scope
 
 
 def network_for_report(actor: User | None, network_id: int) -> Network:
@@ -184,3 +186,19 @@ RECIPROCITY_COLUMNS = (
     "network_id",
     "network_name",
 )
+
+
+def member_health(actor: User | None, network_id: int, today: date) -> dict[int, Health]:
+    """Each member's light over the network rule's window ending today."""
+    found = network_for_report(actor, network_id)
+    rule = health.rule_of(found)
+    scope = days_scope(network_id, *health.health_days(rule, today))
+    return {r.member_id: health.health_of(r, rule) for r in members.member_figures(scope)}
+
+
+def set_health_rule(actor: User | None, network_id: int, rule: object) -> Network:
+    """Store the network's traffic-light thresholds (validated; missing parts: defaults)."""
+    found = network_for_report(actor, network_id)
+    found.health_rule = health.validated_rule(rule)
+    db.session.flush()
+    return found
