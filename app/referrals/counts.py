@@ -50,4 +50,3 @@ def status_counts_of(query: Select) -> StatusCounts:
     inner = query.subquery()
     rows = db.session.execute(select(inner.c.status, func.count()).group_by(inner.c.status))
     return StatusCounts({Status(s): n for s, n in rows})
-

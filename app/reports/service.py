@@ -202,3 +202,16 @@ def set_health_rule(actor: User | None, network_id: int, rule: object) -> Networ
     found.health_rule = health.validated_rule(rule)
     db.session.flush()
     return found
+
+
+@dataclass
+class MemberReciprocity:
+    partners: list[Partner]
+    months: list[BalanceMonth]
+
+
+def member_reciprocity(actor: User | None, member: Member) -> MemberReciprocity | None:
+    """The member page's section (all time), or None for those who may not see it."""
+    if not may_see_partners(actor, member):
+        return None
+    return MemberReciprocity(partners.partners(member.id), partners.balance_by_month(member.id))

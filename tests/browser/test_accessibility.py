@@ -104,6 +104,7 @@ def pages_of(role: str, world) -> list[str]:
             "/referrals/new",
             "/members/",
             f"/members/{clinic.id}",
+            f"/members/{gp.id}",  # its own member: the reciprocity section and its chart
             "/notifications/",
             "/tokens/",
         ]
@@ -118,8 +119,10 @@ def pages_of(role: str, world) -> list[str]:
             "/admin/users/",
             "/admin/users/new",
             f"/admin/users/{world['gp_user'].id}/edit",
+            f"/reports/networks/{gp.network_id}",
+            f"/reports/networks/{gp.network_id}?sort=balance&dir=desc&kind=clinical",
         ]
-    return ["/dashboard", "/admin/audit/", "/admin/users/", "/members/"]
+    return ["/dashboard", "/admin/audit/", "/admin/users/", "/members/", "/reports/"]
 
 
 def check_pages(open_page, email: str | None, paths: list[str], name: str) -> list[str]:
