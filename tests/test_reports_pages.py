@@ -173,3 +173,38 @@ def test_cli_health_rule_is_validated(network, app):
         args=["reports", "health-rule", "--network", nid, "--set", '{"months": 3}']
     )
     assert right.exit_code == 0 and json.loads(right.output)["months"] == 3
+
+
+def test_api_reports(network, make, db):
+    from tests.test_api import bearer
+
+    nid = network["net"].id
+    headers = bearer(db, network["coordinator"])
+    from flask import current_app
+
+    client = current_app.test_client()
+    table = client.get(
+        f"/api/v1/reports/networks/{nid}/members?sort=given&dir=desc", headers=headers
+    )
+    assert table.status_code == 200, table.get_json()
+    assert table.get_json()["items"][0]["member_name"] == "Alpha GP"
+    figures = client.get(f"/api/v1/reports/networks/{nid}/figures", headers=headers).get_json()
+    assert figures["sent"] == 5 and figures["value"] == "250.00"
+    pairs = client.get(f"/api/v1/reports/networks/{nid}/pairs", headers=headers).get_json()
+    assert pairs["items"][0]["total"] == 4
+    bad = client.get(f"/api/v1/reports/networks/{nid}/pairs?period=custom&from=x", headers=headers)
+    assert bad.status_code == 422 and "from" in bad.get_json()["fields"]
+    partners = client.get(
+        f"/api/v1/reports/members/{network['gp'].id}/partners", headers=headers
+    ).get_json()
+    assert {p["partner_name"]: (p["you_sent"], p["they_sent"]) for p in partners["items"]} == {
+        "Beta Cardiology": (3, 1),
+        "Gamma Law": (0, 1),
+    }
+    practitioner = make.practitioner(network["lawyer"], email="law@example.org")
+    theirs = bearer(db, practitioner)
+    assert client.get(f"/api/v1/reports/networks/{nid}/figures", headers=theirs).status_code == 403
+    other = f"/api/v1/reports/members/{network['gp'].id}/partners"
+    assert client.get(other, headers=theirs).status_code == 403
+    own = f"/api/v1/reports/members/{network['lawyer'].id}/partners"
+    assert client.get(own, headers=theirs).status_code == 200

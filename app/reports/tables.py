@@ -9,7 +9,8 @@ from app.reports.service import NetworkReport
 TABLES = ("members", "network", "months", "pairs", "matrix", "never_give", "lapsed")
 
 
-def member_rows(report: NetworkReport, health: dict[int, Health], rows=None) -> list[dict]:
+def member_rows(report: NetworkReport | None, health: dict[int, Health], rows=None) -> list[dict]:
+    """The member table's rows (these `rows`, or the report's), each with its health."""
     out = []
     for figures in rows if rows is not None else report.members:
         row = figures.as_row()
