@@ -217,29 +217,11 @@ def test_every_figure_matches_a_plain_computation(make, db, case):
         assert row.value_given == expected_value
 
     # -- the network's figures
-    figures = network_report.network_figures(scope)
-    assert figures.sent == len(now)
-    assert figures.accepted == sum(1 for s in now if s.accepted_at)
-    assert figures.visited == sum(1 for s in now if s.visited_at)
-    assert figures.closed == sum(1 for s in now if s.closed_at)
-    assert figures.declined == sum(1 for s in now if s.status == Status.DECLINED)
-    assert figures.cancelled == sum(1 for s in now if s.status == Status.CANCELLED)
-    assert figures.expired == sum(1 for s in now if s.status == Status.EXPIRED)
-    assert _close(figures.closed_loop_rate, _ratio(figures.closed, len(now)))
     directed = Counter((s.sender, s.receiver) for s in now)
     reciprocal = sum(min(n, directed[(b, a)]) for (a, b), n in directed.items())
-    assert figures.reciprocal == reciprocal  # Σ over ordered pairs of min = Σ_pairs 2·min
-    assert _close(figures.reciprocity, _ratio(reciprocal, len(now)))
     active = [i for i, (a, _s) in enumerate(people) if a]
     received = Counter(s.receiver for s in now)
-    assert figures.active_members == len(active)
-    assert _close(figures.gini_received, _gini([received[i] for i in active]))
-    assert figures.givers == len({s.sender for s in now})
-    assert figures.receivers == len({s.receiver for s in now})
     values = [s.value for s in now if s.value is not None]
-    assert figures.value == (
-        sum(values, Decimal(0)) if values and kind != ReferralKind.CLINICAL else None
-    )
     by_month = {
         m: (
             sum(1 for s in now if s.sent_at.strftime("%Y-%m") == m),
@@ -247,7 +229,28 @@ def test_every_figure_matches_a_plain_computation(make, db, case):
         )
         for m in _months(first, last)
     }
-    assert {m.month: (m.sent, m.closed) for m in figures.months} == by_month
+    # Counted on their own, and as the report page counts them (from the member table, the
+    # pairs pass and the day counts).
+    report = service.network_report(None, scope)
+    for figures in (network_report.network_figures(scope), report.figures):
+        assert figures.sent == len(now)
+        assert figures.accepted == sum(1 for s in now if s.accepted_at)
+        assert figures.visited == sum(1 for s in now if s.visited_at)
+        assert figures.closed == sum(1 for s in now if s.closed_at)
+        assert figures.declined == sum(1 for s in now if s.status == Status.DECLINED)
+        assert figures.cancelled == sum(1 for s in now if s.status == Status.CANCELLED)
+        assert figures.expired == sum(1 for s in now if s.status == Status.EXPIRED)
+        assert _close(figures.closed_loop_rate, _ratio(figures.closed, len(now)))
+        assert figures.reciprocal == reciprocal  # Σ over ordered pairs of min = Σ_pairs 2·min
+        assert _close(figures.reciprocity, _ratio(reciprocal, len(now)))
+        assert figures.active_members == len(active)
+        assert _close(figures.gini_received, _gini([received[i] for i in active]))
+        assert figures.givers == len({s.sender for s in now})
+        assert figures.receivers == len({s.receiver for s in now})
+        assert figures.value == (
+            sum(values, Decimal(0)) if values and kind != ReferralKind.CLINICAL else None
+        )
+        assert {m.month: (m.sent, m.closed) for m in figures.months} == by_month
 
     # -- pairs, matrix, who never gives, lapsed givers
     pairs = pair_report.top_pairs(scope, limit=1000)
@@ -257,6 +260,7 @@ def test_every_figure_matches_a_plain_computation(make, db, case):
         expected_pairs.setdefault((low, high), [0, 0])[0 if ids[a] == low else 1] += n
     assert {(p.a_id, p.b_id): [p.a_to_b, p.b_to_a] for p in pairs} == expected_pairs
     totals = [p.total for p in pairs]
+    assert [p.as_row() for p in report.pairs] == [p.as_row() for p in pairs[:20]]
     assert totals == sorted(totals, reverse=True)
     matrix = pair_report.matrix(scope, size=3)
     activity = Counter()

@@ -9,7 +9,7 @@ closed-business value is credited to the *giver* (professional referrals only).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -19,6 +19,7 @@ from app.models import Member, Referral, ReferralKind, Specialty, Status
 from app.reports.rates import median, share
 from app.reports.scope import Scope
 from app.reports.sql import (
+    STAGE_NAMES,
     dialect,
     hours_between,
     interval_hours,
@@ -42,7 +43,10 @@ class MemberFigures:
     median_hours_to_close: float | None = None
     # Sum of the business value of the professional referrals it gave that closed with one.
     value_given: Decimal | None = None
-    specialties: list[str] = field(default_factory=list)
+    # Of the received ones, how many ended declined, cancelled, expired (network totals).
+    declined: int = 0
+    cancelled: int = 0
+    expired: int = 0
 
     @property
     def balance(self) -> int:
@@ -79,7 +83,8 @@ class MemberFigures:
             "give_share": self.give_share,
         }
         rest = asdict(self)
-        rest.pop("specialties")
+        for name in ("declined", "cancelled", "expired"):
+            rest.pop(name)
         for name in ("accepted_rate", "visited_rate", "closed_rate", "closed_loop_rate"):
             rest[name] = getattr(self, name)
         return {**row, **{k: v for k, v in rest.items() if k not in row}}
@@ -119,7 +124,10 @@ def add_given(scope: Scope, rows: dict[int, MemberFigures]) -> None:
                 row.value_given = Decimal(value_given) if value_given is not None else None
 
 
-def add_received(scope: Scope, rows: dict[int, MemberFigures], *, funnel: bool = True) -> None:
+def add_received(
+    scope: Scope, rows: dict[int, MemberFigures], *, funnel: bool = True, stages=None
+) -> None:
+    """received, the funnel and the medians (of `stages`; default all three)."""
     if not funnel:
         query = select(Referral.receiver_id, func.count()).where(scope.referrals())
         for member_id, received in db.session.execute(query.group_by(Referral.receiver_id)):
@@ -132,33 +140,34 @@ def add_received(scope: Scope, rows: dict[int, MemberFigures], *, funnel: bool =
         func.count(Referral.accepted_at),
         func.count(Referral.visited_at),
         func.count(Referral.closed_at),
+        func.count().filter(Referral.status == Status.DECLINED),
+        func.count().filter(Referral.status == Status.CANCELLED),
+        func.count().filter(Referral.status == Status.EXPIRED),
     ]
+    stages = stages or STAGE_NAMES
     postgres = dialect() == "postgresql"
     if postgres:
-        columns += median_hours_columns()
+        columns += median_hours_columns(stages)
     query = select(*columns).where(scope.referrals()).group_by(Referral.receiver_id)
-    for member_id, received, accepted, visited, closed, *medians in db.session.execute(query):
+    for member_id, received, *counts in db.session.execute(query):
         row = rows.get(member_id)
         if row is None:
             continue
-        row.received, row.accepted, row.visited, row.closed = received, accepted, visited, closed
+        row.received = received
+        row.accepted, row.visited, row.closed = counts[:3]
+        row.declined, row.cancelled, row.expired = counts[3:6]
         if postgres:
-            _set_medians(row, medians)
+            for name, value in zip(stages, counts[6:], strict=True):
+                setattr(row, f"median_hours_to_{name}", interval_hours(value))
     if not postgres:
-        _medians_in_python(scope, rows)
+        _medians_in_python(scope, rows, stages)
 
 
-def _set_medians(row: MemberFigures, medians) -> None:
-    answer, visit, close = (interval_hours(m) for m in medians)
-    row.median_hours_to_answer = answer
-    row.median_hours_to_visit = visit
-    row.median_hours_to_close = close
-
-
-def _medians_in_python(scope: Scope, rows: dict[int, MemberFigures]) -> None:
+def _medians_in_python(scope: Scope, rows: dict[int, MemberFigures], stages) -> None:
     """SQLite has no percentile_cont: the hours come back ordered by member and are
     middled here (one query per stage, only the referrals that reached it)."""
-    for name, (start, end) in stage_bounds().items():
+    for name in stages:
+        start, end = stage_bounds()[name]
         hours = hours_between(start, end)
         found: dict[int, list[float]] = defaultdict(list)
         query = select(Referral.receiver_id, hours).where(scope.referrals(), hours.is_not(None))
@@ -169,12 +178,12 @@ def _medians_in_python(scope: Scope, rows: dict[int, MemberFigures]) -> None:
             setattr(rows[member_id], f"median_hours_to_{name}", median(values))
 
 
-def member_figures(scope: Scope) -> list[MemberFigures]:
-    """Every member of the scope's network (of its specialty), with its figures, by name."""
+def member_figures(scope: Scope, stages=None) -> list[MemberFigures]:
+    """Every member of the scope's network (of its specialty), with its figures, by name.
+    `stages`: the medians wanted (answer, visit, close; default all)."""
     rows = _members(scope)
     add_given(scope, rows)
-    add_received(scope, rows)
-    _add_specialties(scope, rows)
+    add_received(scope, rows, stages=stages)
     return sorted(rows.values(), key=lambda r: (r.member_name.lower(), r.member_id))
 
 
@@ -185,15 +194,3 @@ def reciprocity(scope: Scope) -> list[MemberFigures]:
     add_given(scope, rows)
     add_received(scope, rows, funnel=False)
     return sorted(rows.values(), key=lambda r: (r.member_name.lower(), r.member_id))
-
-
-def _add_specialties(scope: Scope, rows: dict[int, MemberFigures]) -> None:
-    query = (
-        select(Specialty.member_id, Specialty.name)
-        .join(Member)
-        .where(Member.network_id == scope.network_id)
-        .order_by(Specialty.name)
-    )
-    for member_id, name in db.session.execute(query):
-        if member_id in rows:
-            rows[member_id].specialties.append(name)

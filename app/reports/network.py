@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Member, Referral, ReferralKind, Status
+from app.models import Member, Referral, ReferralDayCount, ReferralKind, Status
 from app.reports.pairs import givers as pairs_givers
 from app.reports.pairs import reciprocal_referrals
 from app.reports.rates import gini, share
@@ -126,33 +126,64 @@ def _monthly_tallies(scope: Scope) -> dict[str, list]:
     return {m: list(rest) for m, *rest in db.session.execute(query)}
 
 
-def network_figures(
-    scope: Scope, given: dict[int, int] | None = None, received: dict[int, int] | None = None
-) -> NetworkFigures:
-    """The network's figures over the scope. `given`, `received`: what each member gave and
-    received, when the caller has them already (the member table), else counted here."""
+def network_figures(scope: Scope, rows=None, reciprocal: int | None = None) -> NetworkFigures:
+    """The network's figures over the scope.
+
+    `rows`: the member table of the whole network over the same scope, when the caller has
+    it (the report page): the totals are then its sums, and the months come from the day
+    counts (app/referrals/day_counts.py) unless a kind is chosen, so the network's
+    referrals are not grouped once more. `reciprocal`: likewise, from the pairs pass.
+    """
     figures = NetworkFigures()
-    tallies = _monthly_tallies(scope)
-    for index, name in enumerate(TALLIES):
-        setattr(figures, name, sum(t[index] for t in tallies.values()))
-    values = [Decimal(t[-1]) for t in tallies.values() if t[-1] is not None]
+    if rows is None:
+        tallies = _monthly_tallies(scope)
+        for index, name in enumerate(TALLIES):
+            setattr(figures, name, sum(t[index] for t in tallies.values()))
+        values = [Decimal(t[-1]) for t in tallies.values() if t[-1] is not None]
+        by_month = {m: (t[0], t[3]) for m, t in tallies.items()}
+        received = received_by_member(scope)
+        given = pairs_givers(scope)
+    else:
+        figures.sent = sum(r.received for r in rows)
+        for name in TALLIES[1:]:
+            setattr(figures, name, sum(getattr(r, name) for r in rows))
+        values = [r.value_given for r in rows if r.value_given is not None]
+        by_month = _sent_and_closed_by_month(scope)
+        received = {r.member_id: r.received for r in rows}
+        given = {r.member_id: r.given for r in rows}
     if scope.kind != ReferralKind.CLINICAL and values:
         figures.value = sum(values, Decimal(0))
-    months = months_of(scope) or sorted(tallies)
-    figures.months = [
-        MonthFigures(m, *(tallies[m][0], tallies[m][3]) if m in tallies else (0, 0)) for m in months
-    ]
-    figures.reciprocal = reciprocal_referrals(scope)
-    if received is None:
-        received = received_by_member(scope)
-    if given is None:
-        given = pairs_givers(scope)
+    months = months_of(scope) or sorted(by_month)
+    figures.months = [MonthFigures(m, *by_month.get(m, (0, 0))) for m in months]
+    figures.reciprocal = reciprocal_referrals(scope) if reciprocal is None else reciprocal
     figures.givers = sum(1 for n in given.values() if n)
     figures.receivers = sum(1 for n in received.values() if n)
     active = active_members(scope)
     figures.active_members = len(active)
     figures.gini_received = gini(received.get(m, 0) for m in active)
     return figures
+
+
+def _sent_and_closed_by_month(scope: Scope) -> dict[str, tuple[int, int]]:
+    """Sent and closed per UTC month: from the day counts (whole UTC days, every kind), else
+    from the referrals."""
+    if scope.kind is not None:
+        return {m: (t[0], t[3]) for m, t in _monthly_tallies(scope).items()}
+    counts = ReferralDayCount.__table__
+    rows = db.session.execute(
+        select(counts.c.sent_on, counts.c.status, counts.c.n).where(
+            counts.c.network_id == scope.network_id,
+            counts.c.sent_on >= scope.first_day,
+            counts.c.sent_on <= scope.last_day,
+        )
+    )
+    found: dict[str, list[int]] = {}
+    for sent_on, status, n in rows:
+        month = found.setdefault(sent_on.strftime("%Y-%m"), [0, 0])
+        month[0] += n
+        if Status(status) == Status.CLOSED:
+            month[1] += n
+    return {m: (sent, closed) for m, (sent, closed) in found.items()}
 
 
 def active_members(scope: Scope) -> list[int]:

@@ -62,25 +62,29 @@ def _pair_counts(scope: Scope):
     )
 
 
-def reciprocal_referrals(scope: Scope) -> int:
-    """Σ over unordered pairs of 2·min(g(a→b), g(b→a)): referrals answered in kind."""
-    pairs = _pair_counts(scope).subquery()
-    matched = func.sum(2 * least(pairs.c.a_to_b, pairs.c.b_to_a))
-    return int(db.session.scalar(select(func.coalesce(matched, 0))) or 0)
-
-
-def top_pairs(scope: Scope, limit: int = 20) -> list[Pair]:
-    """The pairs that exchanged most referrals (ties: by ids), both directions each."""
+def pair_summary(scope: Scope, limit: int = 20) -> tuple[list[Pair], int]:
+    """In one pass over the pairs: the `limit` pairs that exchanged most referrals (ties:
+    by ids), and the network's reciprocal referrals, Σ over pairs of 2·min(g(a→b), g(b→a))."""
     pairs = _pair_counts(scope).subquery()
     total = (pairs.c.a_to_b + pairs.c.b_to_a).label("total")
+    matched = func.sum(2 * least(pairs.c.a_to_b, pairs.c.b_to_a)).over().label("matched")
     top = (
-        select(pairs.c.a, pairs.c.b, pairs.c.a_to_b, pairs.c.b_to_a)
+        select(pairs.c.a, pairs.c.b, pairs.c.a_to_b, pairs.c.b_to_a, matched)
         .order_by(total.desc(), pairs.c.a, pairs.c.b)
         .limit(limit)
     )
     rows = db.session.execute(top).all()
     names = member_names({r.a for r in rows} | {r.b for r in rows})
-    return [Pair(r.a, names[r.a], r.b, names[r.b], r.a_to_b, r.b_to_a) for r in rows]
+    found = [Pair(r.a, names[r.a], r.b, names[r.b], r.a_to_b, r.b_to_a) for r in rows]
+    return found, int(rows[0].matched) if rows else 0
+
+
+def top_pairs(scope: Scope, limit: int = 20) -> list[Pair]:
+    return pair_summary(scope, limit)[0]
+
+
+def reciprocal_referrals(scope: Scope) -> int:
+    return pair_summary(scope, 1)[1]
 
 
 def member_names(ids) -> dict[int, str]:

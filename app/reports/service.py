@@ -93,20 +93,19 @@ def network_report(actor: User | None, scope: Scope) -> NetworkReport:
     """Everything the network report page shows."""
     found = network_for_report(actor, scope.network_id)
     rows = members.member_figures(scope)
-    if scope.specialty is None:  # every member's row: the network figures need no recount
-        given = {r.member_id: r.given for r in rows}
-        received = {r.member_id: r.received for r in rows}
-        figures = network.network_figures(scope, given, received)
-        activity = {m: given[m] + received[m] for m in given}
+    top, reciprocal = pairs.pair_summary(scope)
+    if scope.specialty is None:  # every member's row: no need to group the referrals again
+        figures = network.network_figures(scope, rows, reciprocal)
+        activity = {r.member_id: r.given + r.received for r in rows}
     else:
-        figures = network.network_figures(scope)
+        figures = network.network_figures(scope, reciprocal=reciprocal)
         activity = None
     return NetworkReport(
         found,
         scope,
         rows,
         figures,
-        pairs.top_pairs(scope),
+        top,
         pairs.matrix(scope, activity=activity),
         receive_never_give(rows),
         lapsed_givers(actor, scope, rows),
@@ -193,7 +192,8 @@ def member_health(actor: User | None, network_id: int, today: date) -> dict[int,
     found = network_for_report(actor, network_id)
     rule = health.rule_of(found)
     scope = days_scope(network_id, *health.health_days(rule, today))
-    return {r.member_id: health.health_of(r, rule) for r in members.member_figures(scope)}
+    rows = members.member_figures(scope, stages=("answer",))  # the rule times answers only
+    return {r.member_id: health.health_of(r, rule) for r in rows}
 
 
 def set_health_rule(actor: User | None, network_id: int, rule: object) -> Network:
