@@ -23,6 +23,7 @@ from app.reports.network import NetworkFigures
 from app.reports.pairs import Matrix, Pair
 from app.reports.partners import BalanceMonth, Partner
 from app.reports.scope import Scope, days_scope
+from app.reports.sql import tune_for_reports
 
 
 def network_for_report(actor: User | None, network_id: int) -> Network:
@@ -32,6 +33,7 @@ def network_for_report(actor: User | None, network_id: int) -> Network:
         raise NotFound("There is no such network, or you may not see it.")
     if not manages_network(actor, network_id):
         raise Forbidden("Only the network's coordinators and admins can read its reports.")
+    tune_for_reports()
     return found
 
 
@@ -160,6 +162,7 @@ def reciprocity_rows(actor: User | None, scope: Scope) -> list[dict]:
         network_for_report(actor, scope.network_id)
         networks = None
     names = dict(db.session.execute(select(Network.id, Network.name)).all())
+    tune_for_reports()
     out = []
     for figures in members.reciprocity(scope):
         network_id = scope.network_id if networks is None else networks[figures.member_id]

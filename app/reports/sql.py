@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, text
 
 from app.extensions import db
 from app.models import Referral
@@ -58,3 +58,12 @@ def median_hours_columns(stages=STAGE_NAMES):
 
 def interval_hours(value) -> float | None:
     return None if value is None else value.total_seconds() / 3600.0
+
+
+def tune_for_reports() -> None:
+    """PostgreSQL, for the rest of this transaction: room for the pairs' hash table (about
+    180,000 pairs at a million referrals spill to disk in the default 4 MB) and no JIT
+    compilation (it costs more than it saves on these aggregates)."""
+    if dialect() == "postgresql":
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+        db.session.execute(text("SET LOCAL jit = off"))
