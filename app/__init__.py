@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from app.members.views import bp as members_bp
     from app.notifications.views import bp as notifications_bp
     from app.referrals.views import bp as referrals_bp
+    from app.reports.views import bp as reports_bp
     from app.tokens.views import bp as tokens_bp
     from app.users.views import bp as users_bp
 
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         users_bp,
         referrals_bp,
         advice_bp,
+        reports_bp,
         notifications_bp,
         audit_bp,
         mail_bp,

@@ -251,6 +251,9 @@ def world(make, db, app):
         "action": "accept",
         "verb": "deactivate",
         "token": "not-a-valid-invitation",
+        "network_id": victim_network.id,
+        "table": "members",
+        "fmt": "csv",
     }
     return {
         "users": users,

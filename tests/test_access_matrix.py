@@ -98,6 +98,7 @@ def test_outsiders_never_see_or_change_the_victims_records(app, db, world, who):
             "session_id",
             "message_id",
             "advice_id",
+            "network_id",
         }
         if touches_victim:
             assert response.status_code in (403, 404), f"{where} answered {response.status_code}"

@@ -25,7 +25,7 @@ from app import create_app
 from app.api.openapi import build_document
 from app.api.registry import OPERATIONS
 from app.config import TestConfig
-from app.models import AdviceRequest, Referral, ReferralKind, Status, User, utcnow
+from app.models import AdviceRequest, Referral, ReferralKind, Role, Status, User, utcnow
 from app.referrals.access import parties_of
 from app.referrals.states import allowed_actions
 from tests.test_api import bearer
@@ -50,6 +50,8 @@ class Seeded:
     receiver_id: int
     referral_ids: list[int]
     advice_ids: list[int]
+    network_id: int
+    coordinator_headers: dict[str, str]  # network reports are for coordinators and admins
 
 
 @pytest.fixture
@@ -89,6 +91,8 @@ def seeded(make, db) -> Seeded:
         receiver_id=other.id,
         referral_ids=[r.id for r in referrals],
         advice_ids=[a.id for a in advice],
+        network_id=network.id,
+        coordinator_headers=bearer(db, make.user(Role.COORDINATOR, networks=[network])),
     )
 
 
@@ -112,6 +116,12 @@ def steer(case: Case, seeded: Seeded, pick: int, db) -> None:
     parameters = case.path_parameters or {}
     if "member_id" in parameters:
         parameters["member_id"] = seeded.member_ids[pick % len(seeded.member_ids)]
+    if "network_id" in parameters:
+        parameters["network_id"] = seeded.network_id
+    if case.operation.path.startswith("/reports/networks/"):
+        # Network reports are for coordinators: from here on this operation's calls carry
+        # the coordinator's token (each operation has its own Seeded).
+        seeded.headers.update(seeded.coordinator_headers)
     if "referral_id" in parameters:
         db.session.expire_all()
         referral = _referral_to_steer_to(seeded, pick, db, "action" in parameters)

@@ -10,6 +10,7 @@ practitioner and by the other network's coordinator, who must get a refusal (404
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -39,6 +40,8 @@ from app.referrals.access import read_referral, referral_for
 from app.referrals.documents import documents_of, download_document
 from app.referrals.service import NewReferral, perform, send_referral
 from app.refusals import Refusal
+from app.reports import service as reports
+from app.reports.scope import days_scope
 from app.threads.places import advice_thread, referral_thread
 from app.threads.service import post_message, read_thread
 from app.tokens.service import create_token, revoke_token, token_of
@@ -63,6 +66,10 @@ def _ask_as_victim(actor, w):
         client_id=w["referral"].client_id,
     )
     return ask_advice(actor, new)
+
+
+def _scope(w):
+    return days_scope(w["member"].network_id, date(2000, 1, 1), date(2100, 1, 1))
 
 
 def _new_practitioner(actor, w, role=Role.PRACTITIONER):
@@ -143,6 +150,23 @@ CASES: list[tuple[str, Call, str]] = [
     ),
     ("send_referral", _send_as_victim, "sender"),
     ("documents_of", lambda a, w: documents_of(a, w["referral"]), "receiver"),
+    ("network_report", lambda a, w: reports.network_report(a, _scope(w)), "coordinator"),
+    ("member_table", lambda a, w: reports.member_table(a, _scope(w)), "coordinator"),
+    ("network_summary", lambda a, w: reports.network_summary(a, _scope(w)), "coordinator"),
+    ("top_pairs", lambda a, w: reports.top_pairs(a, _scope(w)), "coordinator"),
+    (
+        "member_health",
+        lambda a, w: reports.member_health(a, w["member"].network_id, date.today()),
+        "coordinator",
+    ),
+    (
+        "set_health_rule",
+        lambda a, w: reports.set_health_rule(a, w["member"].network_id, {}),
+        "admin",
+    ),
+    ("reciprocity_rows", lambda a, w: reports.reciprocity_rows(a, _scope(w)), "coordinator"),
+    ("member_partners", lambda a, w: reports.member_partners(a, w["member"].id), "receiver"),
+    ("member_balance", lambda a, w: reports.member_balance(a, w["member"].id), "receiver"),
     (
         "download_document",
         lambda a, w: download_document(a, w["referral"].id, w["ids"]["document_id"]),

@@ -18,8 +18,8 @@ from app.auth.policy import (
 from app.extensions import db
 from app.fields import refused_character
 from app.models import Member, MemberKind, Network, Role, Specialty, User, user_member, utcnow
-from app.referrals.counts import given_received
 from app.refusals import Invalid, NotFound
+from app.reports.partners import totals
 
 EDITABLE_FIELDS = (
     "name",
@@ -163,7 +163,7 @@ def member_for(actor: User | None, member_id: int) -> Member:
 def member_profile(actor: User | None, member_id: int) -> MemberProfile:
     """The member page: who it is, how many referrals it gave and received, its logins."""
     member = member_for(actor, member_id)
-    given, received = given_received(member.id)
+    given, received = totals(member.id)
     can_manage = manages_network(actor, member.network_id)
     users = []
     if can_manage:

@@ -29,6 +29,7 @@ from app.members.service import (
 )
 from app.models import Role
 from app.paging import numbered_page
+from app.reports.service import member_reciprocity
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
@@ -81,6 +82,7 @@ def profile(member_id: int):
     shown = member_profile(current_user, member_id)
     return render_template(
         "members/profile.html",
+        reciprocity=member_reciprocity(current_user, shown.member),
         member=shown.member,
         given=shown.given,
         received=shown.received,

@@ -51,6 +51,10 @@ class Network(Base):
     # Coordinators are escalated to after this many reminders on one stage.
     escalate_after_reminders: Mapped[int] = mapped_column(default=2)
     deadlines: Mapped[dict[str, Any]] = mapped_column(JSON, default=default_deadlines)
+    # Thresholds of the member traffic lights (app/reports/health.py); None: the defaults.
+    # Deferred: read only by the reports, so that loading a network never needs it (code
+    # and tests that run against an older revision of the schema keep working).
+    health_rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

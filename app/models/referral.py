@@ -91,6 +91,24 @@ class Referral(Base):
         Index("ix_referral_network_id_status_sent_at", "network_id", "status", "sent_at"),
         # Reciprocity reports aggregate pairs over a period.
         Index("ix_referral_network_id_sent_at", "network_id", "sent_at"),
+        # The network report groups by receiver from the index alone (app/reports; on
+        # PostgreSQL the index carries the columns the figures read).
+        Index(
+            "ix_referral_network_id_receiver_id_sent_at",
+            "network_id",
+            "receiver_id",
+            "sent_at",
+            postgresql_include=[
+                "sender_id",
+                "kind",
+                "status",
+                "accepted_at",
+                "declined_at",
+                "visited_at",
+                "closed_at",
+                "business_value",
+            ],
+        ),
         # An admin's list of every referral, newest first, paged on (sent_at, id).
         Index("ix_referral_sent_at_id", "sent_at", "id"),
         Index("ix_referral_client_id_receiver_id", "client_id", "receiver_id"),

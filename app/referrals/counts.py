@@ -1,6 +1,7 @@
 """Counting referrals: per status and given/received. SQL aggregates, never loops over rows.
 
-The one place the dashboards, the lists' tabs and the member page count referrals.
+The one place the dashboards and the lists' tabs count referrals per status; given and
+received live in the reports (app/reports).
 """
 
 from __future__ import annotations
@@ -49,14 +50,3 @@ def status_counts_of(query: Select) -> StatusCounts:
     inner = query.subquery()
     rows = db.session.execute(select(inner.c.status, func.count()).group_by(inner.c.status))
     return StatusCounts({Status(s): n for s, n in rows})
-
-
-def given_received(member_id: int) -> tuple[int, int]:
-    """Referrals the member sent and received, all time."""
-    given = db.session.scalar(
-        select(func.count()).select_from(Referral).where(Referral.sender_id == member_id)
-    )
-    received = db.session.scalar(
-        select(func.count()).select_from(Referral).where(Referral.receiver_id == member_id)
-    )
-    return given or 0, received or 0

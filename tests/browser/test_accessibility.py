@@ -169,6 +169,7 @@ def pages_of(role: str, world) -> list[str]:
             "/referrals/new",
             "/members/",
             f"/members/{clinic.id}",
+            f"/members/{gp.id}",  # its own member: the reciprocity section and its chart
             "/notifications/",
             "/tokens/",
             "/advice/",
@@ -188,8 +189,17 @@ def pages_of(role: str, world) -> list[str]:
             f"/admin/users/{world['gp_user'].id}/edit",
             "/advice/",
             f"/advice/{world['advice'].id}",
+            f"/reports/networks/{gp.network_id}",
+            f"/reports/networks/{gp.network_id}?sort=balance&dir=desc&kind=clinical",
         ]
-    return ["/dashboard", "/admin/audit/", "/admin/outbox/", "/admin/users/", "/members/"]
+    return [
+        "/dashboard",
+        "/admin/audit/",
+        "/admin/outbox/",
+        "/admin/users/",
+        "/members/",
+        "/reports/",
+    ]
 
 
 def check_pages(open_page, email: str | None, paths: list[str], name: str) -> list[str]:

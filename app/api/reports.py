@@ -1,0 +1,109 @@
+"""Reports in the API: the same services and figures as the report page and its downloads."""
+
+from __future__ import annotations
+
+from flask import request
+
+from app.api import report_schemas as shapes
+from app.api.auth import api_user
+from app.api.errors import invalid
+from app.api.registry import operation
+from app.api.serialize import as_json
+from app.models import utcnow
+from app.reports import service
+from app.reports.filters import Filters, read_filters, sorted_rows
+from app.reports.tables import member_rows
+
+NETWORK_ID = "<int(min=1, max=2147483647):network_id>"
+MEMBER_ID = "<int(min=1, max=2147483647):member_id>"
+NETWORK_REPORT = {
+    "errors": (403, 404, 422),
+    "query": shapes.ReportQuery,
+    "description": "Coordinators of the network and admins. Definitions: docs/reports.md.",
+}
+
+
+def _filters() -> Filters:
+    filters, problems = read_filters(request.args, utcnow().date())
+    if problems:
+        raise invalid(problems, "The report could not be made. Check the parameters.")
+    return filters
+
+
+def _period(filters: Filters) -> shapes.Period:
+    return shapes.Period(first_day=filters.first, last_day=filters.last, kind=filters.kind)
+
+
+@operation(
+    "GET",
+    f"/reports/networks/{NETWORK_ID}/members",
+    "getNetworkMembersReport",
+    summary="Each member's given, received, balance, funnel, timing and health",
+    answer=(200, shapes.MemberTable, "The members table."),
+    **NETWORK_REPORT,
+)
+def network_members(network_id: int):
+    filters = _filters()
+    scope = filters.scope(network_id)
+    rows = service.member_table(api_user(), scope)
+    health = service.member_health(api_user(), network_id, utcnow().date())
+    ordered = sorted_rows(rows, health, filters.sort, filters.descending)
+    items = [shapes.MemberFigures(**row) for row in member_rows(None, health, ordered)]
+    return as_json(shapes.MemberTable(period=_period(filters), items=items))
+
+
+@operation(
+    "GET",
+    f"/reports/networks/{NETWORK_ID}/figures",
+    "getNetworkFigures",
+    summary="Totals, funnel, closed-loop rate, reciprocity, Gini of received, by month",
+    answer=(200, shapes.NetworkFigures, "The network's figures."),
+    **NETWORK_REPORT,
+)
+def network_figures(network_id: int):
+    filters = _filters()
+    figures = service.network_summary(api_user(), filters.scope(network_id))
+    months = [shapes.Month(**m.as_row()) for m in figures.months]
+    return as_json(
+        shapes.NetworkFigures(period=_period(filters), months=months, **figures.as_dict())
+    )
+
+
+@operation(
+    "GET",
+    f"/reports/networks/{NETWORK_ID}/pairs",
+    "getNetworkPairs",
+    summary="The pairs of members that exchanged most referrals, both directions",
+    answer=(200, shapes.PairTable, "Top pairs, most exchanged first."),
+    **NETWORK_REPORT,
+)
+def network_pairs(network_id: int):
+    filters = _filters()
+    found = service.top_pairs(api_user(), filters.scope(network_id))
+    items = [shapes.Pair(**p.as_row()) for p in found]
+    return as_json(shapes.PairTable(period=_period(filters), items=items))
+
+
+@operation(
+    "GET",
+    f"/reports/members/{MEMBER_ID}/partners",
+    "getMemberPartners",
+    summary="What a member exchanged with each other member, and its balance by month",
+    answer=(200, shapes.PartnerTable, "Partners, most exchanged first."),
+    errors=(403, 404, 422),
+    query=shapes.ReportQuery,
+    description="The member's own users, its network's coordinators and admins.",
+)
+def member_partners(member_id: int):
+    filters = _filters()
+    scope = filters.scope(None)
+    kind = scope.kind
+    found = service.member_partners(api_user(), member_id, scope.start, scope.end, kind)
+    months = service.member_balance(api_user(), member_id, scope.start, scope.end, kind)
+    return as_json(
+        shapes.PartnerTable(
+            period=_period(filters),
+            items=[shapes.Partner(**p.as_row()) for p in found],
+            months=[shapes.BalanceMonth(**m.as_row()) for m in months],
+        )
+    )

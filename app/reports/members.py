@@ -1,0 +1,193 @@
+"""The network report's member table: one row per member, from GROUP BY on the referrals.
+
+given/received count the referrals of the scope a member sent and received. The funnel and
+the medians describe how the member handled the referrals it *received* (accepted/received,
+visited/accepted, closed/visited, closed/received; hours to answer, visit and close); the
+closed-business value is credited to the *giver* (professional referrals only).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Member, Referral, ReferralKind, Specialty, Status
+from app.reports.rates import median, share
+from app.reports.scope import Scope
+from app.reports.sql import (
+    STAGE_NAMES,
+    dialect,
+    hours_between,
+    interval_hours,
+    median_hours_columns,
+    stage_bounds,
+)
+
+
+@dataclass
+class MemberFigures:
+    member_id: int
+    member_name: str
+    active: bool = True
+    given: int = 0
+    received: int = 0
+    accepted: int = 0  # of the received ones, how many reached acceptance
+    visited: int = 0
+    closed: int = 0
+    median_hours_to_answer: float | None = None
+    median_hours_to_visit: float | None = None
+    median_hours_to_close: float | None = None
+    # Sum of the business value of the professional referrals it gave that closed with one.
+    value_given: Decimal | None = None
+    # Of the received ones, how many ended declined, cancelled, expired (network totals).
+    declined: int = 0
+    cancelled: int = 0
+    expired: int = 0
+
+    @property
+    def balance(self) -> int:
+        return self.given - self.received
+
+    @property
+    def give_share(self) -> float | None:
+        return share(self.given, self.given + self.received)
+
+    @property
+    def accepted_rate(self) -> float | None:
+        return share(self.accepted, self.received)
+
+    @property
+    def visited_rate(self) -> float | None:
+        return share(self.visited, self.accepted)
+
+    @property
+    def closed_rate(self) -> float | None:
+        return share(self.closed, self.visited)
+
+    @property
+    def closed_loop_rate(self) -> float | None:
+        return share(self.closed, self.received)
+
+    def as_row(self) -> dict:
+        """The figures as a flat row (CSV/JSON): the operator contract's columns first."""
+        row = {
+            "member_id": self.member_id,
+            "member_name": self.member_name,
+            "given": self.given,
+            "received": self.received,
+            "balance": self.balance,
+            "give_share": self.give_share,
+        }
+        rest = asdict(self)
+        for name in ("declined", "cancelled", "expired"):
+            rest.pop(name)
+        for name in ("accepted_rate", "visited_rate", "closed_rate", "closed_loop_rate"):
+            rest[name] = getattr(self, name)
+        return {**row, **{k: v for k, v in rest.items() if k not in row}}
+
+
+def _members(scope: Scope) -> dict[int, MemberFigures]:
+    query = select(Member.id, Member.name, Member.active)
+    if scope.network_id is not None:
+        query = query.where(Member.network_id == scope.network_id)
+    if scope.specialty:
+        query = query.where(
+            Member.id.in_(
+                select(Specialty.member_id).where(Specialty.key == scope.specialty.lower())
+            )
+        )
+    return {i: MemberFigures(i, name, active) for i, name, active in db.session.execute(query)}
+
+
+def _value_allowed(scope: Scope) -> bool:
+    return scope.kind != ReferralKind.CLINICAL
+
+
+def add_given(scope: Scope, rows: dict[int, MemberFigures]) -> None:
+    value = func.sum(Referral.business_value).filter(
+        Referral.kind == ReferralKind.PROFESSIONAL, Referral.status == Status.CLOSED
+    )
+    query = (
+        select(Referral.sender_id, func.count(), value)
+        .where(scope.referrals())
+        .group_by(Referral.sender_id)
+    )
+    for member_id, given, value_given in db.session.execute(query):
+        row = rows.get(member_id)
+        if row is not None:
+            row.given = given
+            if _value_allowed(scope):
+                row.value_given = Decimal(value_given) if value_given is not None else None
+
+
+def add_received(scope: Scope, rows: dict[int, MemberFigures], *, stages=None) -> None:
+    """received, the funnel and the medians (of `stages`; default all three)."""
+    columns = [
+        Referral.receiver_id,
+        func.count(),
+        func.count(Referral.accepted_at),
+        func.count(Referral.visited_at),
+        func.count(Referral.closed_at),
+        func.count().filter(Referral.status == Status.DECLINED),
+        func.count().filter(Referral.status == Status.CANCELLED),
+        func.count().filter(Referral.status == Status.EXPIRED),
+    ]
+    stages = stages or STAGE_NAMES
+    postgres = dialect() == "postgresql"
+    if postgres:
+        columns += median_hours_columns(stages)
+    query = select(*columns).where(scope.referrals()).group_by(Referral.receiver_id)
+    for member_id, received, *counts in db.session.execute(query):
+        row = rows.get(member_id)
+        if row is None:
+            continue
+        row.received = received
+        row.accepted, row.visited, row.closed = counts[:3]
+        row.declined, row.cancelled, row.expired = counts[3:6]
+        if postgres:
+            for name, value in zip(stages, counts[6:], strict=True):
+                setattr(row, f"median_hours_to_{name}", interval_hours(value))
+    if not postgres:
+        _medians_in_python(scope, rows, stages)
+
+
+def _medians_in_python(scope: Scope, rows: dict[int, MemberFigures], stages) -> None:
+    """SQLite has no percentile_cont: the hours come back ordered by member and are
+    middled here (one query per stage, only the referrals that reached it)."""
+    for name in stages:
+        start, end = stage_bounds()[name]
+        hours = hours_between(start, end)
+        found: dict[int, list[float]] = defaultdict(list)
+        query = select(Referral.receiver_id, hours).where(scope.referrals(), hours.is_not(None))
+        for member_id, value in db.session.execute(query):
+            if member_id in rows:
+                found[member_id].append(value)
+        for member_id, values in found.items():
+            setattr(rows[member_id], f"median_hours_to_{name}", median(values))
+
+
+def member_figures(scope: Scope, stages=None) -> list[MemberFigures]:
+    """Every member of the scope's network (of its specialty), with its figures, by name.
+    `stages`: the medians wanted (answer, visit, close; default all)."""
+    rows = _members(scope)
+    add_given(scope, rows)
+    add_received(scope, rows, stages=stages)
+    return sorted(rows.values(), key=lambda r: (r.member_name.lower(), r.member_id))
+
+
+def reciprocity(scope: Scope) -> list[MemberFigures]:
+    """Given and received alone (no funnel, no medians): the operator's CLI report, which
+    may cover every network. Ordered by network, then name."""
+    rows = _members(scope)
+    # Counts alone: the indexes on (sender_id, status, sent_at) and (receiver_id, status,
+    # sent_at) answer them without reading the referrals' rows.
+    for column, name in ((Referral.sender_id, "given"), (Referral.receiver_id, "received")):
+        query = select(column, func.count()).where(scope.referrals()).group_by(column)
+        for member_id, n in db.session.execute(query):
+            if member_id in rows:
+                setattr(rows[member_id], name, n)
+    return sorted(rows.values(), key=lambda r: (r.member_name.lower(), r.member_id))

@@ -1,0 +1,220 @@
+"""The reports' verbs: authorized, and shared by pages, API, CLI and downloads.
+
+Network reports are for the network's coordinators and admins; a member's partners for the
+member's own users too. Actor first; None is the operator at the shell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from app.auth.policy import managed_network_ids, manages_network, sees_network
+from app.extensions import db
+from app.members.service import member_for
+from app.models import Member, Network, User
+from app.refusals import Forbidden, NotFound
+from app.reports import health, members, network, pairs, partners
+from app.reports.health import Health
+from app.reports.members import MemberFigures
+from app.reports.network import NetworkFigures
+from app.reports.pairs import Matrix, Pair
+from app.reports.partners import BalanceMonth, Partner
+from app.reports.scope import Scope, days_scope
+from app.reports.sql import tune_for_reports
+
+
+def network_for_report(actor: User | None, network_id: int) -> Network:
+    """The network, if the actor may read its reports (coordinators of it, admins)."""
+    found = db.session.get(Network, network_id)
+    if found is None or not sees_network(actor, network_id):
+        raise NotFound("There is no such network, or you may not see it.")
+    if not manages_network(actor, network_id):
+        raise Forbidden("Only the network's coordinators and admins can read its reports.")
+    tune_for_reports()
+    return found
+
+
+def member_table(actor: User | None, scope: Scope) -> list[MemberFigures]:
+    network_for_report(actor, scope.network_id)
+    return members.member_figures(scope)
+
+
+def network_summary(actor: User | None, scope: Scope) -> NetworkFigures:
+    network_for_report(actor, scope.network_id)
+    return network.network_figures(scope)
+
+
+def top_pairs(actor: User | None, scope: Scope, limit: int = 20) -> list[Pair]:
+    network_for_report(actor, scope.network_id)
+    return pairs.top_pairs(scope, limit)
+
+
+def pair_matrix(actor: User | None, scope: Scope, size: int = 12) -> Matrix:
+    network_for_report(actor, scope.network_id)
+    return pairs.matrix(scope, size)
+
+
+def receive_never_give(rows: list[MemberFigures]) -> list[MemberFigures]:
+    """Members who received in the period and gave nothing, most received first."""
+    found = [r for r in rows if r.received and not r.given]
+    return sorted(found, key=lambda r: (-r.received, r.member_name, r.member_id))
+
+
+def lapsed_givers(actor: User | None, scope: Scope, rows: list[MemberFigures]) -> list[dict]:
+    """Members who gave in the previous period of equal length and nothing in this one."""
+    network_for_report(actor, scope.network_id)
+    before = pairs.givers(scope.previous())
+    found = [
+        {
+            "member_id": r.member_id,
+            "member_name": r.member_name,
+            "given_before": before[r.member_id],
+        }
+        for r in rows
+        if not r.given and before.get(r.member_id)
+    ]
+    return sorted(found, key=lambda r: (-r["given_before"], r["member_name"], r["member_id"]))
+
+
+@dataclass
+class NetworkReport:
+    network: Network
+    scope: Scope
+    members: list[MemberFigures]
+    figures: NetworkFigures
+    pairs: list[Pair]
+    matrix: Matrix
+    receive_never_give: list[MemberFigures]
+    lapsed: list[dict]
+
+
+def network_report(actor: User | None, scope: Scope) -> NetworkReport:
+    """Everything the network report page shows."""
+    found = network_for_report(actor, scope.network_id)
+    rows = members.member_figures(scope)
+    top, reciprocal = pairs.pair_summary(scope)
+    if scope.specialty is None:  # every member's row: no need to group the referrals again
+        figures = network.network_figures(scope, rows, reciprocal)
+        activity = {r.member_id: r.given + r.received for r in rows}
+    else:
+        figures = network.network_figures(scope, reciprocal=reciprocal)
+        activity = None
+    return NetworkReport(
+        found,
+        scope,
+        rows,
+        figures,
+        top,
+        pairs.matrix(scope, activity=activity),
+        receive_never_give(rows),
+        lapsed_givers(actor, scope, rows),
+    )
+
+
+def member_for_partners(actor: User | None, member_id: int) -> Member:
+    """The member, if the actor acts for it or manages its network."""
+    member = member_for(actor, member_id)
+    if actor is not None and not (
+        member_id in actor.member_ids or manages_network(actor, member.network_id)
+    ):
+        raise Forbidden("Only the member's own users, its coordinators and admins see this.")
+    return member
+
+
+def may_see_partners(actor: User | None, member: Member) -> bool:
+    return (
+        actor is None or member.id in actor.member_ids or manages_network(actor, member.network_id)
+    )
+
+
+def member_partners(
+    actor: User | None, member_id: int, start=None, end=None, kind=None
+) -> list[Partner]:
+    member_for_partners(actor, member_id)
+    return partners.partners(member_id, start, end, kind)
+
+
+def member_balance(
+    actor: User | None, member_id: int, start=None, end=None, kind=None
+) -> list[BalanceMonth]:
+    member_for_partners(actor, member_id)
+    return partners.balance_by_month(member_id, start, end, kind)
+
+
+def member_totals(actor: User | None, member_id: int) -> tuple[int, int]:
+    """(given, received) all time, for anyone who may see the member."""
+    member_for(actor, member_id)
+    return partners.totals(member_id)
+
+
+def reciprocity_rows(actor: User | None, scope: Scope) -> list[dict]:
+    """The operator contract's reciprocity table (DESIGN.md): member_id, member_name, given,
+    received, balance, give_share, then network_id and network_name. Every network when the
+    scope has none (operator and admins only)."""
+    if scope.network_id is None:
+        if managed_network_ids(actor) is not None:
+            raise Forbidden("Only admins can report on every network.")
+        networks = dict(db.session.execute(select(Member.id, Member.network_id)).all())
+    else:
+        network_for_report(actor, scope.network_id)
+        networks = None
+    names = dict(db.session.execute(select(Network.id, Network.name)).all())
+    tune_for_reports()
+    out = []
+    for figures in members.reciprocity(scope):
+        network_id = scope.network_id if networks is None else networks[figures.member_id]
+        row = figures.as_row()
+        out.append(
+            {
+                **{k: row[k] for k in RECIPROCITY_COLUMNS[:6]},
+                "network_id": network_id,
+                "network_name": names[network_id],
+            }
+        )
+    out.sort(key=lambda r: (r["network_id"], r["member_name"].lower(), r["member_id"]))
+    return out
+
+
+RECIPROCITY_COLUMNS = (
+    "member_id",
+    "member_name",
+    "given",
+    "received",
+    "balance",
+    "give_share",
+    "network_id",
+    "network_name",
+)
+
+
+def member_health(actor: User | None, network_id: int, today: date) -> dict[int, Health]:
+    """Each member's light over the network rule's window ending today."""
+    found = network_for_report(actor, network_id)
+    rule = health.rule_of(found)
+    scope = days_scope(network_id, *health.health_days(rule, today))
+    rows = members.member_figures(scope, stages=("answer",))  # the rule times answers only
+    return {r.member_id: health.health_of(r, rule) for r in rows}
+
+
+def set_health_rule(actor: User | None, network_id: int, rule: object) -> Network:
+    """Store the network's traffic-light thresholds (validated; missing parts: defaults)."""
+    found = network_for_report(actor, network_id)
+    found.health_rule = health.validated_rule(rule)
+    db.session.flush()
+    return found
+
+
+@dataclass
+class MemberReciprocity:
+    partners: list[Partner]
+    months: list[BalanceMonth]
+
+
+def member_reciprocity(actor: User | None, member: Member) -> MemberReciprocity | None:
+    """The member page's section (all time), or None for those who may not see it."""
+    if not may_see_partners(actor, member):
+        return None
+    return MemberReciprocity(partners.partners(member.id), partners.balance_by_month(member.id))
