@@ -65,15 +65,23 @@ def _build(message: OutboxMessage) -> EmailMessage:
         email[_header("header name", name)] = _header(name, value)
     email.set_content(message.body)
     for attached in message.attachments or ():
-        maintype, _, subtype = attached["content_type"].partition("/")
-        params = dict(p.strip().split("=", 1) for p in subtype.split(";")[1:] if "=" in p)
-        email.add_attachment(
-            attached["content"],
-            subtype=subtype.split(";")[0].strip(),
-            filename=_header("filename", attached["filename"]),
-            params=params,
-        )
+        _attach(email, attached)
     return email
+
+
+def _attach(email: EmailMessage, attached: dict[str, str]) -> None:
+    """One text attachment: "text/calendar; method=REQUEST" keeps its parameters."""
+    kind, *parameters = (p.strip() for p in attached["content_type"].split(";"))
+    maintype, _, subtype = kind.partition("/")
+    if maintype != "text" or not subtype:
+        raise Undeliverable(f"attachment type {kind[:40]!r} is not text")
+    params = dict(p.split("=", 1) for p in parameters if "=" in p and not p.startswith("charset"))
+    email.add_attachment(
+        attached["content"],
+        subtype=subtype,
+        filename=_header("filename", attached["filename"]),
+        params=params,
+    )
 
 
 def _send(smtp: smtplib.SMTP, message: OutboxMessage) -> None:
