@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
+    from app.client_page.views import bp as client_page_bp
     from app.dashboard.views import bp as dashboard_bp
     from app.members.views import bp as members_bp
     from app.notifications.views import bp as notifications_bp
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         audit_bp,
         tokens_bp,
+        client_page_bp,
         api_bp,
     )
     for blueprint in blueprints:
