@@ -22,6 +22,7 @@ from tests.client_contact import (
     scheduled,
 )
 from tests.test_api import API, act, bearer, make_net
+from tests.test_referral_pages import send_form_data
 
 
 @pytest.fixture
@@ -186,3 +187,22 @@ def test_a_business_client_reads_meeting_words(client, make, db):
     )
     assert "appointment" not in scheduled_mail.body.lower()
     assert "lease" not in scheduled_mail.body.lower()
+
+
+def test_the_send_form_asks_for_contact_consent_and_needs_an_address(client, net, db, login):
+    gp = login(net["gp_user"])
+    form = gp.get("/referrals/new").get_data(as_text=True)
+    assert "agrees to be e-mailed about this referral" in form
+    assert "Needs the client&#39;s e-mail address" in form or "Needs the client's e-mail" in form
+    data = send_form_data(net["cardio"], contact_consent="y")
+    refused = gp.post("/referrals/new", data=data)
+    assert refused.status_code == 422
+    assert "give their e-mail address" in refused.get_data(as_text=True)
+    assert _db.session.query(Referral).count() == 0
+
+    sent = gp.post("/referrals/new", data={**data, "email": CLIENT_EMAIL})
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    referral = _db.session.query(Referral).one()
+    assert referral.client.contact_consent is True
+    page = gp.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "E-mail updates" in page and "agreed: the client is e-mailed" in page
