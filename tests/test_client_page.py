@@ -269,3 +269,40 @@ def test_a_business_client_reads_meeting_words(client, make, db):
     assert "to arrange a meeting" in html and "appointment" not in html.lower()
     assert "lease" not in html.lower()
     assert referral["status"] == "accepted"
+
+
+def test_a_party_stops_the_links_from_the_referral_page_an_outsider_cannot(
+    client, net, db, login, make
+):
+    referral, _at = scheduled(client, net)
+    path = _link_of(db)
+    outsider = make.practitioner(make.member(make.network()))
+    stranger = login(outsider)
+    assert stranger.post(f"/referrals/{referral['id']}/client-links/stop").status_code == 404
+    assert client.get(path).status_code == 200
+    stranger.post("/logout")
+
+    sender = login(net["gp_user"])
+    page = sender.get(f"/referrals/{referral['id']}").get_data(as_text=True)
+    assert "Stop the client&#39;s links" in page or "Stop the client's links" in page
+    stopped = sender.post(f"/referrals/{referral['id']}/client-links/stop")
+    assert stopped.status_code == 302
+    _opens_nothing(client, path)
+    assert (
+        _db.session.query(AuditLog)
+        .filter_by(action="revoke-client-link", entity_id=referral["id"])
+        .count()
+        == 1
+    )
+
+
+def test_the_operator_stops_the_links_at_the_shell(app, client, net, db):
+    referral, _at = scheduled(client, net)
+    path = _link_of(db)
+    result = app.test_cli_runner().invoke(
+        args=["referrals", "stop-client-links", str(referral["id"])]
+    )
+    assert result.exit_code == 0 and "Stopped." in result.output
+    _opens_nothing(client, path)
+    missing = app.test_cli_runner().invoke(args=["referrals", "stop-client-links", "999999"])
+    assert missing.exit_code != 0 and "no such referral" in missing.output

@@ -18,9 +18,11 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
+from app.audit.service import record
 from app.extensions import db
 from app.mail.links import external_url
-from app.models import ClientLink, Referral, utcnow
+from app.models import ClientLink, Referral, User, utcnow
+from app.referrals.access import referral_for
 from app.refusals import Forbidden, NotFound
 
 SALT = "refnet.client-link"
@@ -100,9 +102,26 @@ def referral_of_token(token: str) -> tuple[Referral, ClientLink, datetime]:
     return referral, row, datetime.fromtimestamp(expires, tz=utcnow().tzinfo)
 
 
-def revoke_client_links(referral: Referral) -> None:
-    """Every link sent so far stops opening the page; a later e-mail carries a new one."""
+def revoke_client_links(referral: Referral) -> bool:
+    """Every link sent so far stops opening the page; a later e-mail carries a new one.
+    False when no link was ever made."""
     row = link_row(referral)
-    if row is not None:
-        row.nonce = secrets.token_urlsafe(16)
-        row.revoked_at = utcnow()
+    if row is None:
+        return False
+    row.nonce = secrets.token_urlsafe(16)
+    row.revoked_at = utcnow()
+    return True
+
+
+def stop_client_links(actor: User | None, referral_id: int) -> tuple[Referral, bool]:
+    """A party of the referral (or the operator: actor None) stops the client's links, say
+    when the client forwarded an e-mail by mistake. NotFound for anyone else."""
+    if actor is None:
+        referral = db.session.get(Referral, referral_id)
+        if referral is None:
+            raise NotFound("There is no such referral.")
+    else:
+        referral = referral_for(actor, referral_id)
+    stopped = revoke_client_links(referral)
+    record("revoke-client-link", "referral", referral.id, user=actor)
+    return referral, stopped
