@@ -206,3 +206,24 @@ def test_the_send_form_asks_for_contact_consent_and_needs_an_address(client, net
     assert referral.client.contact_consent is True
     page = gp.get(f"/referrals/{referral.id}").get_data(as_text=True)
     assert "E-mail updates" in page and "agreed: the client is e-mailed" in page
+
+
+def test_an_appointment_reminder_reuses_the_same_email_and_ics(client, net, db):
+    referral, at = scheduled(client, net)
+    row = db.session.get(Referral, referral["id"])
+    reminder = queue_client_email(row, "appointment-reminder")
+    db.session.commit()
+    assert reminder.subject == "refnet: Reminder: your appointment with Heart Clinic"
+    assert reminder.headers["X-Refnet-Client-Email"] == "appointment-reminder"
+    fields = ics_fields(reminder.attachments[0]["content"])
+    assert fields["DTSTART"] == at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    assert fields["SEQUENCE"] == "0"  # a reminder does not move the appointment
+    assert link_path(reminder).startswith("/c/")
+    _no_clinical_detail(reminder.body)
+    assert client.get(link_path(reminder)).status_code == 200
+
+
+def test_no_appointment_no_appointment_email(client, net, db):
+    row = db.session.get(Referral, accepted(client, net)["id"])
+    assert queue_client_email(row, "appointment-reminder") is None
+    assert queue_client_email(row, "scheduled") is None
