@@ -306,3 +306,28 @@ def test_the_operator_stops_the_links_at_the_shell(app, client, net, db):
     _opens_nothing(client, path)
     missing = app.test_cli_runner().invoke(args=["referrals", "stop-client-links", "999999"])
     assert missing.exit_code != 0 and "no such referral" in missing.output
+
+
+def test_a_party_opens_the_client_page_as_the_client_sees_it(client, net, db, login, make):
+    referral, _at = scheduled(client, net)
+    receiver = login(net["cardio_user"])
+    page = receiver.get(f"/referrals/{referral['id']}").get_data(as_text=True)
+    assert "The client's page, as the client sees it" in page
+    opened = receiver.get(f"/referrals/{referral['id']}/client-page")
+    assert opened.status_code == 302 and opened.headers["Location"].startswith("/c/")
+    assert receiver.get(opened.headers["Location"]).status_code == 200
+    receiver.post("/logout")
+
+    outsider = login(make.practitioner(make.member(make.network())))
+    assert outsider.get(f"/referrals/{referral['id']}/client-page").status_code == 404
+    outsider.post("/logout")
+
+    quiet, _at = scheduled(client, net, contact_consent=False, family_name="Byron")
+    sender = login(net["gp_user"])
+    assert "as the client sees it" not in sender.get(f"/referrals/{quiet['id']}").get_data(
+        as_text=True
+    )
+    refused = sender.get(f"/referrals/{quiet['id']}/client-page")
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(
+        f"/referrals/{quiet['id']}"
+    )

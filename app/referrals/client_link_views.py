@@ -1,4 +1,5 @@
-"""The referral page's one control over the client's links: stop them."""
+"""The referral page's controls over the client's links: open the page as the client sees
+it, and stop the links."""
 
 from __future__ import annotations
 
@@ -8,7 +9,19 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.referrals.blueprint import bp
-from app.referrals.client_links import stop_client_links
+from app.referrals.client_links import NoClientContact, client_token_for, stop_client_links
+
+
+@bp.route("/<int:referral_id>/client-page")
+@login_required
+def client_page(referral_id: int):
+    try:
+        token = client_token_for(current_user, referral_id)
+    except NoClientContact as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    db.session.commit()
+    return redirect(url_for("client_page.page", token=token))
 
 
 @bp.route("/<int:referral_id>/client-links/stop", methods=["POST"])

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app.audit.service import record
 from app.extensions import db
+from app.fields import MAX_ID
 from app.mail.links import external_url
 from app.models import ClientLink, Referral, User, utcnow
 from app.referrals.access import referral_for
@@ -93,6 +94,8 @@ def referral_of_token(token: str) -> tuple[Referral, ClientLink, datetime]:
     referral_id, nonce, expires = payload.get("r"), payload.get("n"), payload.get("e")
     if not (isinstance(referral_id, int) and isinstance(nonce, str) and isinstance(expires, int)):
         raise NotFound(NOTHING_HERE)
+    if not 0 < referral_id <= MAX_ID:
+        raise NotFound(NOTHING_HERE)
     if expires <= utcnow().timestamp():
         raise NotFound(NOTHING_HERE)
     referral = db.session.get(Referral, referral_id)
@@ -111,6 +114,16 @@ def revoke_client_links(referral: Referral) -> bool:
     row.nonce = secrets.token_urlsafe(16)
     row.revoked_at = utcnow()
     return True
+
+
+def client_token_for(actor: User, referral_id: int) -> str:
+    """A token of the client's page, for a party of the referral who opens the page as the
+    client sees it or gives its link by phone (NotFound for others; NoClientContact
+    without consent)."""
+    referral = referral_for(actor, referral_id)
+    token = client_token(referral)
+    record("client-link", "referral", referral.id, user=actor)
+    return token
 
 
 def stop_client_links(actor: User | None, referral_id: int) -> tuple[Referral, bool]:
