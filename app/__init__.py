@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
+    from app.client_page.views import bp as client_page_bp
     from app.dashboard.views import bp as dashboard_bp
     from app.mail.views import bp as mail_bp
     from app.members.views import bp as members_bp
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
         audit_bp,
         mail_bp,
         tokens_bp,
+        client_page_bp,
         api_bp,
     )
     for blueprint in blueprints:

@@ -135,6 +135,22 @@ def recount_command():
     click.echo(f"Counted the referrals again: {rows} rows of counts per network, status and day.")
 
 
+@referrals_cli.command("stop-client-links")
+@click.argument("referral_id", type=int)
+def stop_client_links_command(referral_id):
+    """Stop the links e-mailed to a referral's client (the next e-mail carries a new one)."""
+    from app.referrals.client_links import stop_client_links
+    from app.refusals import Refusal
+
+    try:
+        _referral, stopped = stop_client_links(None, referral_id)
+    except Refusal as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo("Stopped." if stopped else "No link was sent to this client yet.")
+
+
 def init_cli(app: Flask) -> None:
     from app.demo.cli import demo_data_command
     from app.reports.cli import reports_cli

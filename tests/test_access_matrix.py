@@ -27,6 +27,13 @@ from tests.conftest import PASSWORD
 # Strings only the victim network's insiders may ever read.
 MARKERS = ("Quillfeather", "MARKER-REASON-7731", "Victim Cardiology Clinic", "victim.b@example.org")
 PUBLIC = {"auth.login", "auth.accept_invite", "dashboard.home", "api.openapi_document", "static"}
+# The client's page: its signed link is the credential; any other token opens nothing (404).
+CLIENT_PAGE = {
+    "client_page.page",
+    "client_page.calendar",
+    "client_page.confirm",
+    "client_page.rebook",
+}
 
 
 def _routes(app):
@@ -115,6 +122,9 @@ def test_anonymous_is_refused_everywhere_but_public_pages(app, db, world):
         body = response.get_data(as_text=True)
         assert not [m for m in MARKERS if m in body], where
         if rule.endpoint in PUBLIC:
+            continue
+        if rule.endpoint in CLIENT_PAGE:
+            assert response.status_code == 404, where
             continue
         if rule.rule.startswith("/api/"):
             assert response.status_code == 401, where

@@ -97,6 +97,10 @@ class NewClient(Body):
     phone: str | None = checked(maxLength=40)
     identifier: str | None = checked(maxLength=64)
     consent: bool | None = checked("Consent to share the client's data; required for clinical.")
+    contact_consent: bool | None = checked(
+        "The client agrees to be e-mailed about this referral (accepted, scheduled, "
+        "rescheduled) with a link to their own page; needs `email`. Never clinical detail."
+    )
 
 
 class NewReferral(Body):

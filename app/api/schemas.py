@@ -137,6 +137,10 @@ class ReferralClient(Part):
     given_name: str
     family_name: str
     birth_date: date | None
+    contact_consent: bool = Field(
+        description="The client agreed to be e-mailed about the referral (with a link to "
+        "their own page)."
+    )
 
 
 class Referral(ReferralSummary):

@@ -143,9 +143,26 @@ def build(message: OutboxMessage) -> EmailMessage:
             if name.lower() != "message-id":
                 email[_header("header name", name)] = _header(name, value)
         email.set_content(message.body)
+        for attached in message.attachments or ():
+            _attach(email, attached)
         return email
-    except (ValueError, TypeError) as exc:  # email's own header checks raise ValueError too
+    except (ValueError, TypeError, KeyError) as exc:  # email's header checks raise ValueError
         raise Undeliverable(f"refused: {exc}") from exc
+
+
+def _attach(email: EmailMessage, attached: dict[str, str]) -> None:
+    """One text attachment: "text/calendar; method=REQUEST" keeps its parameters."""
+    kind, *parameters = (p.strip() for p in attached["content_type"].split(";"))
+    maintype, _, subtype = kind.partition("/")
+    if maintype != "text" or not subtype:
+        raise Undeliverable(f"attachment type {kind[:40]!r} is not text")
+    params = dict(p.split("=", 1) for p in parameters if "=" in p and not p.startswith("charset"))
+    email.add_attachment(
+        attached["content"],
+        subtype=subtype,
+        filename=_header("filename", attached["filename"]),
+        params=params,
+    )
 
 
 @dataclass

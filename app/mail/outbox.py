@@ -32,14 +32,27 @@ def _one_line(value: str) -> str:
     return "".join(" " if refused_character(char) else char for char in value)
 
 
-def queue_email(to: str, subject: str, body: str, headers: dict[str, str] | None = None):
+def queue_email(
+    to: str,
+    subject: str,
+    body: str,
+    headers: dict[str, str] | None = None,
+    attachments: list[dict[str, str]] | None = None,
+):
     """Add a message to the outbox in the caller's transaction.
+
+    `attachments`: text files sent with it, each {"filename", "content_type", "content"}
+    (an appointment's .ics).
 
     The subject is made one line here (it may quote a name saved before names were checked);
     the address and the headers are checked when the message is built, so a bad one is
     recorded on its row and given up rather than failing the change it reports."""
     message = OutboxMessage(
-        to=to, subject=_one_line(subject)[:200], body=body, headers=headers or {}
+        to=to,
+        subject=_one_line(subject)[:200],
+        body=body,
+        headers=headers or {},
+        attachments=attachments or None,
     )
     db.session.add(message)
     return message

@@ -5,6 +5,7 @@ from app.models.api_token import ApiToken
 from app.models.audit import AuditLog
 from app.models.base import Base, utcnow
 from app.models.client import Client
+from app.models.client_link import ClientLink
 from app.models.document import Document
 from app.models.enums import (
     OPEN_STATUSES,
@@ -34,6 +35,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Client",
+    "ClientLink",
     "Document",
     "IdempotencyKey",
     "Member",

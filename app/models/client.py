@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -32,9 +32,17 @@ class Client(Base):
     identifier: Mapped[str | None] = mapped_column(String(64))
     consent: Mapped[bool] = mapped_column(default=False)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Separate from the consent to share: the client agrees to be e-mailed about the referral
+    # (accepted, scheduled, rescheduled) and to get a link to their own page.
+    # No Python default, loaded when read: code that writes and reads clients in a database
+    # at an older revision (tests/test_migrations.py does) never names the column.
+    contact_consent: Mapped[bool] = mapped_column(server_default=false(), deferred=True)
     # The member that first registered this client; its practitioners may pick it again.
     created_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Not read back on INSERT either (see contact_consent).
+    __mapper_args__ = {"eager_defaults": False}
 
     @property
     def display_name(self) -> str:

@@ -22,6 +22,7 @@ class ClientInput:
     phone: object = None
     identifier: object = None
     consent: object = False
+    contact_consent: object = False
 
 
 def clients_of(actor: User, sender: Member):
@@ -100,6 +101,12 @@ def resolve_client(
         max_len=64,
     )
     consent = _consented(new.consent)
+    contact_consent = _consented(new.contact_consent)
+    if contact_consent and not email and "client.email" not in problems:
+        problems["client.contact_consent"] = (
+            "To e-mail the client about this referral, give their e-mail address "
+            "(or leave this unticked)."
+        )
     if kind == ReferralKind.CLINICAL:
         if not consent:
             problems["client.consent"] = (
@@ -118,6 +125,7 @@ def resolve_client(
         identifier=identifier,
         consent=consent,
         consent_at=now if consent else None,
+        contact_consent=contact_consent,
         **names,
     )
     db.session.add(client)

@@ -62,6 +62,11 @@ class SendForm(FlaskForm):
         description="Optional; never a national id.",
     )
     consent = BooleanField("The client consents to sharing this referral with the receiver")
+    contact_consent = BooleanField(
+        "The client agrees to be e-mailed about this referral (accepted, appointment, changes)",
+        description="Needs the client's e-mail address. The e-mails and the client's page "
+        "never show the reason, service or notes.",
+    )
     documents = MultipleFileField(
         "Documents", description="PDF, PNG or JPEG; up to 5 files of 10 MB each."
     )
@@ -78,6 +83,7 @@ class SendForm(FlaskForm):
         "client.phone": "phone",
         "client.identifier": "identifier",
         "client.consent": "consent",
+        "client.contact_consent": "contact_consent",
         "client": "client_id",
     }
 

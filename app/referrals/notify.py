@@ -14,6 +14,7 @@ from app.extensions import db
 from app.mail.links import external_url
 from app.mail.outbox import queue_email
 from app.models import Member, Network, Notification, Referral, User, user_member
+from app.referrals.client_mail import tell_client
 from app.referrals.states import Party
 from app.referrals.vocabulary import words
 
@@ -99,3 +100,4 @@ def tell_other_side(
                 f"{message}.\n\nOpen the referral in refnet to see the details:\n{link}\n",
                 {"X-Refnet-Referral": str(referral.id)},
             )
+    tell_client(referral, action)  # the client's own e-mail, when they agreed to one

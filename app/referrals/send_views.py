@@ -87,11 +87,14 @@ def _prepare(form: SendForm, query: DirectoryQuery) -> list[Member]:
     if vocabulary is PROFESSIONAL:  # a business network: a client, no birth date, no patient
         form.kind.data = PROFESSIONAL.kind.value
         form.consent.label.text = PROFESSIONAL.consent_label
+        form.contact_consent.label.text = PROFESSIONAL.contact_consent_label
         form.birth_date.data = None
         form.service.description = (
             f"What you ask the receiver to do, e.g. “{PROFESSIONAL.service_example}”."
         )
-    elif vocabulary is None:  # both kinds: say which one needs the birth date
+    elif vocabulary is not None:
+        form.contact_consent.label.text = vocabulary.contact_consent_label
+    else:  # both kinds: say which one needs the birth date
         form.birth_date.description = "Clinical referrals only (required for them)."
     return senders
 

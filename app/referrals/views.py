@@ -14,7 +14,10 @@ from app.forms import submitted
 from app.members.choices import chosen_member, member_choices, picker_members, picker_query
 from app.models import Referral, Role
 from app.notifications.service import read_all
-from app.referrals import send_views  # noqa: F401 - registers the send form on bp
+from app.referrals import (
+    client_link_views,  # noqa: F401 - registers its route on bp
+    send_views,  # noqa: F401 - registers the send form on bp
+)
 from app.referrals.access import parties_of, read_referral, referral_for
 from app.referrals.blueprint import bp
 from app.referrals.documents import (

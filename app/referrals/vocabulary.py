@@ -36,6 +36,9 @@ DONE_BY = {
     "reopen": "Reopened",
     "request-info": "Information requested",
     "provide-info": "Information given",
+    # The client's answers from their own page (app/client_page).
+    "client-confirm": "The client confirmed they will attend",
+    "client-rebook": "The client asked to rebook",
 }
 
 
@@ -44,6 +47,7 @@ class Vocabulary:
     kind: ReferralKind
     visit: str  # the meeting of client and receiver, as a noun
     scheduled: str  # the time it was planned for, as a noun
+    appointment: str  # what the client is told they have: an appointment, or a meeting
     person: str  # the one referred, as a heading: a patient, or a business's client
     statuses: dict[Status, str]
     actions: dict[str, str]  # action value → its button and heading
@@ -56,6 +60,9 @@ class Vocabulary:
     specialty_example: str = "Cardiology"
     service_example: str = "Cardiology consult"
     consent_label: str = "The client consents to sharing this referral with the receiver"
+    contact_consent_label: str = (
+        "The patient agrees to be e-mailed about this referral (accepted, appointment, changes)"
+    )
 
     def status(self, status: Status | str) -> str:
         return self.statuses.get(Status(status), STATUS_LABELS[Status(status)])
@@ -73,6 +80,7 @@ CLINICAL = Vocabulary(
     kind=ReferralKind.CLINICAL,
     visit="visit",
     scheduled="appointment",
+    appointment="appointment",
     person="Patient",
     statuses={},
     actions={},
@@ -87,6 +95,7 @@ PROFESSIONAL = Vocabulary(
     kind=ReferralKind.PROFESSIONAL,
     visit="meeting",
     scheduled="meeting time",
+    appointment="meeting",
     person="Client",
     statuses={Status.SCHEDULED: "Meeting scheduled", Status.VISITED: "Met"},
     actions={
@@ -121,11 +130,16 @@ PROFESSIONAL = Vocabulary(
         "reschedule": "Meeting rescheduled",
         "record-visit": "Meeting recorded",
         "no-show": "Missed meeting recorded",
+        "client-confirm": "The client confirmed they will attend the meeting",
+        "client-rebook": "The client asked for another meeting time",
     },
     asks_birth_date=False,
     specialty_example="Family law",
     service_example="Advice on a lease",
     consent_label="The client agrees to be introduced to the receiver",
+    contact_consent_label=(
+        "The client agrees to be e-mailed about this referral (accepted, meeting, changes)"
+    ),
 )
 
 VOCABULARIES = {ReferralKind.CLINICAL: CLINICAL, ReferralKind.PROFESSIONAL: PROFESSIONAL}

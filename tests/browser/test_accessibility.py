@@ -24,6 +24,7 @@ from app.models import (
     Status,
     utcnow,
 )
+from app.referrals.client_links import client_link
 from app.tokens.service import create_token
 from tests.browser.a11y import PHONE_NARROW, axe_violations, sideways_overflow
 from tests.browser.steps import DESKTOP, screenshot, sign_in
@@ -234,6 +235,19 @@ def test_pages_of_a_business_network(open_page, make):
         "/advice/new",
     ]
     assert check_pages(open_page, lawyer.email, paths, "lawyer") == []
+
+
+def test_the_client_page(open_page, make):
+    """The page a client opens from their e-mail (no account), with the answers shown."""
+    world = awkward_network(make)
+    client = make.client(
+        world["gp"].network, email=LONG_EMAIL, contact_consent=True, given_name="Maximiliana"
+    )
+    world["clinic"].address = "Riverton Hospitals NHS Foundation Trust, Cardiology Wing, Level 4"
+    referral = make.referral(world["gp"], world["clinic"], Status.SCHEDULED, client=client)
+    path = "/c/" + client_link(referral).split("/c/", 1)[1]
+    make.session.commit()
+    assert check_pages(open_page, None, [path], "client") == []
 
 
 def test_sign_in_page(open_page):
