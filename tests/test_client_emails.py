@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.extensions import db as _db
+from app.mail.outbox import deliver_all
 from app.models import Client, Referral
 from app.referrals.client_mail import queue_client_email
 from tests.client_contact import (
@@ -142,6 +143,7 @@ def test_the_api_shows_contact_consent(client, net, db):
 
 def test_emails_reach_a_real_smtp_server_with_the_ics(client, net, db, smtp_server):
     scheduled(client, net)
+    deliver_all()  # what the worker does: requests only queue
     to_client = [m for m in smtp_server if m["To"] == CLIENT_EMAIL]
     assert [m["X-Refnet-Client-Email"] for m in to_client] == ["accepted", "scheduled"]
     calendar = [p for p in to_client[1].walk() if p.get_content_type() == "text/calendar"]
