@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g
+from flask import Flask, g, url_for
 from flask_login import current_user
 
 from app.members.forms import MEMBER_KIND_LABELS
@@ -72,6 +72,15 @@ def referral_status_label(referral) -> str:
     return status_label(referral.status, referral.kind)
 
 
+def referral_url(referral_id: int) -> str:
+    """The referral page's address, for list rows: url_for once per request, then the id."""
+    prefix = g.get("referral_url_prefix")
+    if prefix is None:
+        one = url_for("referrals.detail", referral_id=1)
+        prefix = g.referral_url_prefix = one.removesuffix("1")
+    return f"{prefix}{int(referral_id)}"
+
+
 def priority_label(priority) -> str:
     return PRIORITY_LABELS[Priority(priority)]
 
@@ -120,6 +129,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         status_label=status_label,
         referral_status_label=referral_status_label,
+        referral_url=referral_url,
         words=words,
         priority_label=priority_label,
         member_kind_label=member_kind_label,

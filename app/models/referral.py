@@ -15,6 +15,7 @@ from app.models.enums import Priority, ReferralKind, Status
 from app.referrals.status_rules import (
     STAGE_FIELDS,
     label_of,
+    shown_status,
     statuses_that_may,
     statuses_that_must,
 )
@@ -147,9 +148,7 @@ class Referral(Base):
     @property
     def display_status(self) -> str:
         """The status as pages and the API show it: `forwarded` for a forwarded decline."""
-        if self.status == Status.DECLINED and self.forwarded_to_id is not None:
-            return "forwarded"
-        return self.status.value
+        return shown_status(self.status, self.forwarded_to_id)
 
     @property
     def status_label(self) -> str:

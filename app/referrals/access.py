@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from app.audit.service import record
 from app.auth.policy import manages_network
@@ -25,15 +25,21 @@ def parties_of(user: User, referral: Referral) -> set[Party]:
     return parties
 
 
+def visibility(user: User) -> ColumnElement[bool] | None:
+    """The condition on `referral` of the referrals this user may see; None for all."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.COORDINATOR:
+        return Referral.network_id.in_([n.id for n in user.networks])
+    ids = user.member_ids
+    return or_(Referral.sender_id.in_(ids), Referral.receiver_id.in_(ids))
+
+
 def visible_referrals(user: User) -> Select:
     """A SELECT of the referrals this user may see."""
+    condition = visibility(user)
     query = select(Referral)
-    if user.role == Role.ADMIN:
-        return query
-    if user.role == Role.COORDINATOR:
-        return query.where(Referral.network_id.in_([n.id for n in user.networks]))
-    ids = user.member_ids
-    return query.where(or_(Referral.sender_id.in_(ids), Referral.receiver_id.in_(ids)))
+    return query if condition is None else query.where(condition)
 
 
 def referral_for(user: User, referral_id: int) -> Referral:

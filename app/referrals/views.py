@@ -25,9 +25,9 @@ from app.referrals.documents import (
 )
 from app.referrals.errors import ReferralError, StaleReferral
 from app.referrals.forms import ActionForm
+from app.referrals.list_rows import WITH_PARTIES
 from app.referrals.listing import (
     FILTER_PARAMS,
-    ROWS_WITH_PARTIES,
     page_of,
     parse_filter,
     tab_counts,
@@ -67,7 +67,7 @@ def index():
         except ReferralError:
             flt = parse_filter(current_user, MultiDict(), size)
         flash(exc.message, "error")
-    items, following = page_of(current_user, flt, ROWS_WITH_PARTIES)
+    items, following = page_of(current_user, flt, WITH_PARTIES)
     members = current_user.members if current_user.role == Role.PRACTITIONER else []
     # Paging and tab links carry only the filters in force; the form shows what was typed.
     args = {k: v for k, v in request.args.items() if k in FILTER_PARAMS and k not in problems}
