@@ -7,7 +7,7 @@ from typing import Any
 from flask import request, url_for
 
 from app.api import schemas
-from app.api.auth import api_user
+from app.api.auth import api_acting, api_user
 from app.api.body import json_object
 from app.api.errors import ApiError
 from app.api.idempotency import answer, idempotent
@@ -79,7 +79,7 @@ def send():
     "referrals arrive. List items carry no client data.",
 )
 def list_referrals():
-    user = api_user()
+    user = api_acting()
     rows, cursor = page_of(user, parse_filter(user, request.args))
     following = None
     if cursor is not None:

@@ -69,6 +69,11 @@ class User(UserMixin, Base):
         return [m.id for m in self.members]
 
     @property
+    def coordinated_network_ids(self) -> list[int]:
+        """The networks this user looks after as a coordinator."""
+        return [n.id for n in self.networks]
+
+    @property
     def network_ids(self) -> list[int]:
         """Networks this user works in: its own for coordinators, its members' otherwise."""
         ids = {n.id for n in self.networks} | {m.network_id for m in self.members}

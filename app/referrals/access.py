@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, or_, select
 
 from app.audit.service import record
+from app.auth.acting import Acting
 from app.auth.policy import manages_network
 from app.extensions import db
 from app.models import Referral, Role, User
@@ -25,12 +26,12 @@ def parties_of(user: User, referral: Referral) -> set[Party]:
     return parties
 
 
-def visibility(user: User) -> ColumnElement[bool] | None:
+def visibility(user: User | Acting) -> ColumnElement[bool] | None:
     """The condition on `referral` of the referrals this user may see; None for all."""
     if user.role == Role.ADMIN:
         return None
     if user.role == Role.COORDINATOR:
-        return Referral.network_id.in_([n.id for n in user.networks])
+        return Referral.network_id.in_(user.coordinated_network_ids)
     ids = user.member_ids
     return or_(Referral.sender_id.in_(ids), Referral.receiver_id.in_(ids))
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.datastructures import MultiDict
 
 from app import fields as f
+from app.auth.acting import Acting
 from app.auth.policy import managed_network_ids
 from app.extensions import db
 from app.models import Member, Priority, Referral, Role, Status, User
@@ -117,7 +118,9 @@ def _enums(
     return tuple(dict.fromkeys(found))
 
 
-def parse_filter(user: User, args: MultiDict, default_limit: int = DEFAULT_LIMIT) -> ReferralFilter:
+def parse_filter(
+    user: User | Acting, args: MultiDict, default_limit: int = DEFAULT_LIMIT
+) -> ReferralFilter:
     """Read the query string; anything unknown or out of range is a 422 naming the field."""
     problems: dict[str, str] = {}
     practitioner = user.role == Role.PRACTITIONER
@@ -162,7 +165,7 @@ def _in(column, values: Iterable) -> object:
     return column == values[0] if len(values) == 1 else column.in_(values)
 
 
-def _conditions(user: User, flt: ReferralFilter) -> list[ColumnElement[bool]]:
+def _conditions(user: User | Acting, flt: ReferralFilter) -> list[ColumnElement[bool]]:
     """The WHERE of the list: what the user may see, narrowed by the filter."""
     visible = visibility(user)
     conditions = [] if visible is None else [visible]
@@ -203,7 +206,7 @@ def _status_condition(flt: ReferralFilter):
     return conditions[0] if len(conditions) == 1 else or_(*conditions)
 
 
-def referrals_query(user: User, flt: ReferralFilter, shape: RowShape = SUMMARY) -> Select:
+def referrals_query(user: User | Acting, flt: ReferralFilter, shape: RowShape = SUMMARY) -> Select:
     """One page (limit + 1 rows, to know whether another follows) of the shape's columns."""
     query = select(*shape.columns).select_from(shape.source).where(*_conditions(user, flt))
     if flt.after is not None:
@@ -225,7 +228,7 @@ def referrals_query(user: User, flt: ReferralFilter, shape: RowShape = SUMMARY) 
 
 
 def page_of(
-    user: User, flt: ReferralFilter, shape: RowShape = SUMMARY
+    user: User | Acting, flt: ReferralFilter, shape: RowShape = SUMMARY
 ) -> tuple[list[ListRow], str | None]:
     """The rows of one page and the cursor of the next (None on the last page).
 
