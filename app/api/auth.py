@@ -55,6 +55,7 @@ def authenticate() -> None:
     header = request.headers.get("Authorization")
     if header is not None:
         g.api_acting = _bearer(header)
+        g.api_user = None  # loaded by api_user() when a route asks for it
         g.api_auth = "bearer"
         return
     if not current_user.is_authenticated or not current_user.is_active:

@@ -23,6 +23,7 @@ from app.errors import COMMITTED
 from app.extensions import db, login_manager
 from app.models import User, UserSession, utcnow
 from app.models.user import acting_user_options
+from app.notifications.service import keep_unread_current, remember_unread, unread_column
 
 SESSION_KEY = "sid"
 # Where the request's session row is kept between the user loader and the idle check.
@@ -38,6 +39,7 @@ def init_sessions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     init_throttle(app)
+    keep_unread_current()
     app.before_request(_end_idle_session)
     app.after_request(_security_headers)
 
@@ -54,7 +56,7 @@ def _load_user(user_id: str):
         return None
     found = (
         db.session.execute(
-            select(User, UserSession)
+            select(User, UserSession, unread_column(User.id).label("unread"))
             .options(*acting_user_options())
             .join(UserSession, UserSession.user_id == User.id)
             .where(User.id == int(user_id), UserSession.key_hash == _key_hash(key))
@@ -65,6 +67,7 @@ def _load_user(user_id: str):
     if found is None:
         return None
     request.environ[ROW] = found.UserSession
+    remember_unread(found.User.id, found.unread)
     return found.User
 
 

@@ -94,8 +94,13 @@ def acting_user_options() -> tuple:
     from sqlalchemy.orm import joinedload, lazyload
 
     from app.models.member import Member
+    from app.models.network import Network
 
+    # The networks' deadlines (JSON) are for follow-up, not for who the user is.
     return (
-        joinedload(User.members).options(lazyload(Member.specialty_list)),
-        joinedload(User.networks),
+        joinedload(User.members).options(
+            lazyload(Member.specialty_list),
+            joinedload(Member.network).defer(Network.deadlines),
+        ),
+        joinedload(User.networks).defer(Network.deadlines),
     )
