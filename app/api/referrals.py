@@ -17,6 +17,7 @@ from app.api.schemas import USER_ACTIONS
 from app.api.serialize import as_json, as_referral, as_summary
 from app.extensions import db
 from app.mail.outbox import deliver_pending
+from app.reads import reads_only
 from app.referrals import service
 from app.referrals.access import read_referral, referral_for
 from app.referrals.clients import ClientInput
@@ -78,6 +79,7 @@ def send():
     description="Keyset pagination on (sent_at, id): no duplicates or gaps while new "
     "referrals arrive. List items carry no client data.",
 )
+@reads_only
 def list_referrals():
     user = api_acting()
     rows, cursor = page_of(user, parse_filter(user, request.args))

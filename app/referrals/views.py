@@ -14,6 +14,7 @@ from app.mail.outbox import deliver_pending
 from app.members.choices import chosen_member, member_choices, picker_members, picker_query
 from app.models import Referral, Role
 from app.notifications.service import read_all
+from app.reads import reads_only
 from app.referrals import send_views  # noqa: F401 - registers the send form on bp
 from app.referrals.access import parties_of, read_referral, referral_for
 from app.referrals.blueprint import bp
@@ -50,6 +51,7 @@ DONE = {
 
 
 @bp.route("/")
+@reads_only
 @login_required
 def index():
     status = 200
