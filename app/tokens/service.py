@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from app.audit.service import record
@@ -110,6 +110,27 @@ def verify_token(secret: str, *, now: datetime | None = None) -> User | None:
     return token.user
 
 
+# Built once: a token's check runs on every API request.
+_ACTING = (
+    select(
+        ApiToken.id,
+        ApiToken.last_used_at,
+        ApiToken.revoked_at,
+        User.id.label("user_id"),
+        User.role,
+        User.active,
+        user_member.c.member_id,
+        Member.network_id.label("member_network_id"),
+        user_network.c.network_id,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(user_member, user_member.c.user_id == User.id)
+    .outerjoin(Member, Member.id == user_member.c.member_id)
+    .outerjoin(user_network, user_network.c.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def acting_for_token(secret: str, *, now: datetime | None = None) -> tuple[Acting, bool] | None:
     """Who a live token of an active user acts as (ids only), and whether its use was noted
     now; None for any other token. Like `verify_token`, last_used_at is written with an
@@ -118,24 +139,7 @@ def acting_for_token(secret: str, *, now: datetime | None = None) -> tuple[Actin
     """
     if not secret or len(secret) > MAX_TOKEN_LENGTH or not secret.startswith(TOKEN_PREFIX):
         return None
-    rows = db.session.execute(
-        select(
-            ApiToken.id,
-            ApiToken.last_used_at,
-            ApiToken.revoked_at,
-            User.id.label("user_id"),
-            User.role,
-            User.active,
-            user_member.c.member_id,
-            Member.network_id.label("member_network_id"),
-            user_network.c.network_id,
-        )
-        .join(User, User.id == ApiToken.user_id)
-        .outerjoin(user_member, user_member.c.user_id == User.id)
-        .outerjoin(Member, Member.id == user_member.c.member_id)
-        .outerjoin(user_network, user_network.c.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(secret))
-    ).all()
+    rows = db.session.execute(_ACTING, {"token_hash": hash_token(secret)}).all()
     if not rows or rows[0].revoked_at is not None or not rows[0].active:
         return None
     first = rows[0]
