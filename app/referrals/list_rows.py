@@ -23,6 +23,8 @@ _sender = Member.__table__.alias("sender")
 _receiver = Member.__table__.alias("receiver")
 _sender_network = Network.__table__.alias("sender_network")
 _client = Client.__table__
+# The referral a forward made from this one, as Referral.forwarded_to_id derives it.
+_forwarded_to_id = Referral.__mapper__.column_attrs["forwarded_to_id"].expression
 
 
 @dataclass(frozen=True)
@@ -37,19 +39,19 @@ class RowShape:
 # data and no other row; `display_status` and `status_label` are derived by ListRow.
 SUMMARY = RowShape(
     columns=(
-        Referral.id,
-        Referral.status,
-        Referral.version,
-        Referral.sender_id,
-        Referral.receiver_id,
-        Referral.network_id,
-        Referral.kind,
-        Referral.priority,
-        Referral.service,
-        Referral.sent_at,
-        Referral.appointment_at,
-        Referral.forwarded_from_id,
-        Referral.forwarded_to_id.label("forwarded_to_id"),
+        _referral.c.id,
+        _referral.c.status,
+        _referral.c.version,
+        _referral.c.sender_id,
+        _referral.c.receiver_id,
+        _referral.c.network_id,
+        _referral.c.kind,
+        _referral.c.priority,
+        _referral.c.service,
+        _referral.c.sent_at,
+        _referral.c.appointment_at,
+        _referral.c.forwarded_from_id,
+        _forwarded_to_id.label("forwarded_to_id"),
     ),
     source=_referral,
 )
@@ -58,13 +60,13 @@ SUMMARY = RowShape(
 # time is shown in the sender's network's zone.
 WITH_PARTIES = RowShape(
     columns=(
-        Referral.id,
-        Referral.status,
-        Referral.kind,
-        Referral.priority,
-        Referral.service,
-        Referral.sent_at,
-        Referral.forwarded_to_id.label("forwarded_to_id"),
+        _referral.c.id,
+        _referral.c.status,
+        _referral.c.kind,
+        _referral.c.priority,
+        _referral.c.service,
+        _referral.c.sent_at,
+        _forwarded_to_id.label("forwarded_to_id"),
         _client.c.given_name.label("client_given_name"),
         _client.c.family_name.label("client_family_name"),
         _sender.c.name.label("sender_name"),

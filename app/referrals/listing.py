@@ -32,6 +32,8 @@ from app.referrals.list_rows import SUMMARY, ListRow, RowShape
 BOXES = ("inbox", "outbox", "all")
 FORWARDED = "forwarded"  # a status as shown: declined, with a forwarded copy
 _copy = Referral.__table__.alias("forward_copy")
+# Lists are Core statements on the table's columns: the ORM adds nothing to plain rows.
+_r = Referral.__table__.c
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 # The query parameters a `next` link carries over (never arbitrary names into url_for).
 FILTER_PARAMS = ("box", "status", "priority", "member_id", "sent_from", "sent_to", "limit", "sort")
@@ -171,38 +173,36 @@ def _conditions(user: User | Acting, flt: ReferralFilter) -> list[ColumnElement[
     conditions = [] if visible is None else [visible]
     mine = [flt.member_id] if flt.member_id is not None else user.member_ids
     if flt.box == "inbox":
-        conditions.append(_in(Referral.receiver_id, mine or [0]))
+        conditions.append(_in(_r.receiver_id, mine or [0]))
     elif flt.box == "outbox":
-        conditions.append(_in(Referral.sender_id, mine or [0]))
+        conditions.append(_in(_r.sender_id, mine or [0]))
     elif flt.member_id is not None:
-        conditions.append(
-            or_(Referral.sender_id == flt.member_id, Referral.receiver_id == flt.member_id)
-        )
+        conditions.append(or_(_r.sender_id == flt.member_id, _r.receiver_id == flt.member_id))
     if flt.statuses or flt.forwarded:
         conditions.append(_status_condition(flt))
     if flt.priorities:
-        conditions.append(_in(Referral.priority, flt.priorities))
+        conditions.append(_in(_r.priority, flt.priorities))
     if flt.sent_from is not None:
-        conditions.append(Referral.sent_at >= flt.sent_from)
+        conditions.append(_r.sent_at >= flt.sent_from)
     if flt.sent_before is not None:
-        conditions.append(Referral.sent_at < flt.sent_before)
+        conditions.append(_r.sent_at < flt.sent_before)
     return conditions
 
 
 def _status_condition(flt: ReferralFilter):
     """The statuses as shown: `declined` alone is declined and not forwarded."""
-    has_copy = exists().where(_copy.c.forwarded_from_id == Referral.id)
+    has_copy = exists().where(_copy.c.forwarded_from_id == _r.id)
     conditions = []
     plain = [s for s in flt.statuses if s != Status.DECLINED]
     if plain:
-        conditions.append(_in(Referral.status, plain))
+        conditions.append(_in(_r.status, plain))
     declined = Status.DECLINED in flt.statuses
     if declined and flt.forwarded:
-        conditions.append(Referral.status == Status.DECLINED)
+        conditions.append(_r.status == Status.DECLINED)
     elif declined:
-        conditions.append(and_(Referral.status == Status.DECLINED, ~has_copy))
+        conditions.append(and_(_r.status == Status.DECLINED, ~has_copy))
     elif flt.forwarded:
-        conditions.append(and_(Referral.status == Status.DECLINED, has_copy))
+        conditions.append(and_(_r.status == Status.DECLINED, has_copy))
     return conditions[0] if len(conditions) == 1 else or_(*conditions)
 
 
@@ -212,18 +212,14 @@ def referrals_query(user: User | Acting, flt: ReferralFilter, shape: RowShape = 
     if flt.after is not None:
         sent_at, ident = flt.after
         if flt.newest_first:
-            after = or_(
-                Referral.sent_at < sent_at, and_(Referral.sent_at == sent_at, Referral.id < ident)
-            )
+            after = or_(_r.sent_at < sent_at, and_(_r.sent_at == sent_at, _r.id < ident))
         else:
-            after = or_(
-                Referral.sent_at > sent_at, and_(Referral.sent_at == sent_at, Referral.id > ident)
-            )
+            after = or_(_r.sent_at > sent_at, and_(_r.sent_at == sent_at, _r.id > ident))
         query = query.where(after)
     if flt.newest_first:
-        query = query.order_by(Referral.sent_at.desc(), Referral.id.desc())
+        query = query.order_by(_r.sent_at.desc(), _r.id.desc())
     else:
-        query = query.order_by(Referral.sent_at.asc(), Referral.id.asc())
+        query = query.order_by(_r.sent_at.asc(), _r.id.asc())
     return query.limit(flt.limit + 1)
 
 
@@ -255,22 +251,22 @@ def tab_counts(user: User, flt: ReferralFilter) -> StatusCounts:
         networks = managed_network_ids(user)
         counts = status_counts_in(networks)
         # Each forward made exactly one copy, in the same network as the declined original.
-        copies = select(func.count()).where(Referral.forwarded_from_id.is_not(None))
+        copies = select(func.count()).where(_r.forwarded_from_id.is_not(None))
         if networks is not None:
-            copies = copies.where(Referral.network_id.in_(networks))
+            copies = copies.where(_r.network_id.in_(networks))
         counts.forwarded = db.session.scalar(copies) if counts.by_status.get(Status.DECLINED) else 0
         return counts
     # A declined referral was forwarded when a copy links back to it; CASE asks the copies'
     # index only for the declined ones.
     forwarded = case(
-        (Referral.status != Status.DECLINED, None),
-        (exists().where(_copy.c.forwarded_from_id == Referral.id), 1),
+        (_r.status != Status.DECLINED, None),
+        (exists().where(_copy.c.forwarded_from_id == _r.id), 1),
     )
     unfiltered_status = replace(flt, statuses=(), forwarded=False)
     rows = db.session.execute(
-        select(Referral.status, func.count(), func.count(forwarded))
+        select(_r.status, func.count(), func.count(forwarded))
         .where(*_conditions(user, unfiltered_status))
-        .group_by(Referral.status)
+        .group_by(_r.status)
     )
     counts = StatusCounts()
     for status, n, copies in rows:
