@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - every model on the metadata before Migrate binds
     from app.auth.sessions import init_sessions
     from app.extensions import csrf, db, migrate
+    from app.reads import init_reads
     from app.referrals.day_counts import keep_day_counts
 
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -53,6 +54,7 @@ def register_extensions(app: Flask) -> None:
         init_statement_count(app)  # first: its after_request hook then runs last
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    init_reads(app)  # before the sessions' hooks, which read the user
     init_sessions(app)
     keep_day_counts()
 

@@ -54,7 +54,10 @@ class Config:
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret_key()
         self.SQLALCHEMY_DATABASE_URI = _database_url()
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # A pooled connection is tested (an empty query) before each request uses it, so a
+        # database restart costs no failed request; DATABASE_PRE_PING=0 saves that round
+        # trip (docs/performance.md).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": _flag("DATABASE_PRE_PING", True)}
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g
+from flask import Flask, g, url_for
 from flask_login import current_user
+from werkzeug.datastructures import iter_multi_items
 
 from app.members.forms import MEMBER_KIND_LABELS
 from app.models import (
@@ -75,6 +79,29 @@ def referral_status_label(referral) -> str:
     return status_label(referral.status, referral.kind)
 
 
+# The characters werkzeug's url_for leaves as they are in a query string.
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def list_url(*parts: Mapping[str, Any]) -> str:
+    """The referral list's address with the query values of `parts` (in order), written as
+    url_for writes it, with url_for called once per request (a list has a dozen tabs)."""
+    prefix = g.get("list_url_prefix")
+    if prefix is None:
+        prefix = g.list_url_prefix = url_for("referrals.index")
+    items = [(k, v) for part in parts for k, v in iter_multi_items(part) if v is not None]
+    return f"{prefix}?{urlencode(items, safe=_QUERY_SAFE)}" if items else prefix
+
+
+def referral_url(referral_id: int) -> str:
+    """The referral page's address, for list rows: url_for once per request, then the id."""
+    prefix = g.get("referral_url_prefix")
+    if prefix is None:
+        one = url_for("referrals.detail", referral_id=1)
+        prefix = g.referral_url_prefix = one.removesuffix("1")
+    return f"{prefix}{int(referral_id)}"
+
+
 def priority_label(priority) -> str:
     return PRIORITY_LABELS[Priority(priority)]
 
@@ -131,6 +158,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         status_label=status_label,
         referral_status_label=referral_status_label,
+        referral_url=referral_url,
+        list_url=list_url,
         words=words,
         priority_label=priority_label,
         member_kind_label=member_kind_label,

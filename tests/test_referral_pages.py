@@ -66,6 +66,9 @@ def test_send_form_with_document_then_receiver_sees_it(pair, login, db, client):
     assert f"#{referral.id}" in inbox and "Ada Lovelace" in inbox
     page = cardio.get(f"/referrals/{referral.id}").get_data(as_text=True)
     assert "Chest pain on exertion" in page and "letter.pdf" in page
+    # The page marked its notification read before it rendered: the header counts none, not
+    # the one it had when the request began (read with the session's user).
+    assert "1 unread" not in page and 'class="unread-count"' not in page
     assert ">Accept</button>" in page and ">Cancel the referral</summary>" not in page
     download = cardio.get(f"/referrals/{referral.id}/documents/{document.id}")
     assert download.status_code == 200 and download.data == PDF

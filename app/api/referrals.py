@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request, url_for
 
 from app.api import schemas
-from app.api.auth import api_user
+from app.api.auth import api_acting, api_user
 from app.api.body import json_object
 from app.api.errors import ApiError
 from app.api.idempotency import answer, idempotent
@@ -14,6 +14,7 @@ from app.api.registry import operation
 from app.api.schemas import USER_ACTIONS
 from app.api.serialize import as_json, as_referral, as_summary
 from app.extensions import db
+from app.reads import reads_only
 from app.referrals import service
 from app.referrals.access import read_referral, referral_for
 from app.referrals.clients import ClientInput
@@ -69,8 +70,9 @@ def send():
     description="Keyset pagination on (sent_at, id): no duplicates or gaps while new "
     "referrals arrive. List items carry no client data.",
 )
+@reads_only
 def list_referrals():
-    user = api_user()
+    user = api_acting()
     rows, cursor = page_of(user, parse_filter(user, request.args))
     following = None
     if cursor is not None:

@@ -14,10 +14,9 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    literal,
     select,
 )
-from sqlalchemy.orm import Mapped, column_property, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.columns import enum_column_type
@@ -25,6 +24,7 @@ from app.models.enums import Priority, ReferralKind, Status
 from app.referrals.status_rules import (
     STAGE_FIELDS,
     label_of,
+    shown_status,
     statuses_that_may,
     statuses_that_must,
 )
@@ -175,9 +175,7 @@ class Referral(Base):
     @property
     def display_status(self) -> str:
         """The status as pages and the API show it: `forwarded` for a forwarded decline."""
-        if self.status == Status.DECLINED and self.forwarded_to_id is not None:
-            return "forwarded"
-        return self.status.value
+        return shown_status(self.status, self.forwarded_to_id)
 
     @property
     def status_label(self) -> str:
@@ -196,10 +194,6 @@ Referral.forwarded_to_id = column_property(
     .correlate_except(_copy)
     .scalar_subquery()
 )
-
-# Messages of the referral's thread that the viewing user has not read: filled by the lists
-# in their one SELECT (`unread_messages_of` in app/threads/unread.py), 0 elsewhere.
-Referral.unread_messages = query_expression(default_expr=literal(0))
 
 
 class ReferralEvent(Base):

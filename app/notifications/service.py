@@ -1,8 +1,16 @@
-"""The verbs on in-app notifications: count, list, open, mark read. A user sees only its own."""
+"""The verbs on in-app notifications: count, list, open, mark read. A user sees only its own.
+
+The header's unread count of a signed-in page comes with the session's user, in the same
+SELECT (`unread_column`, app/auth/sessions.py): one round trip less on every page. That
+figure is used only while the request has written nothing: any flush or UPDATE of the
+session, or a change waiting to be flushed, sends `unread_count` back to the database.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select, update
+from flask import has_request_context, request
+from sqlalchemy import ColumnElement, Select, event, func, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.auth.policy import NO_ACCESS
 from app.extensions import db
@@ -14,7 +22,46 @@ def _unread_of(user: User):
     return Notification.user_id == user.id, Notification.read_at.is_(None)
 
 
+# In the WSGI environ, for this request only: (user id, unread count) as read with the user.
+KNOWN_UNREAD = "refnet.unread_notifications"
+
+
+def unread_column(user_id: ColumnElement[int]) -> ColumnElement[int]:
+    """The unread count of the user `user_id` names, as a column of another SELECT."""
+    return (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def remember_unread(user_id: int, count: int) -> None:
+    """The unread count read with the request's user, for the header."""
+    request.environ[KNOWN_UNREAD] = (user_id, count)
+
+
+def _forget_unread(*_args) -> None:
+    if has_request_context():
+        request.environ.pop(KNOWN_UNREAD, None)
+
+
+def _forget_on_write(state: ORMExecuteState) -> None:
+    if state.is_update or state.is_delete or state.is_insert:
+        _forget_unread()
+
+
+def keep_unread_current() -> None:
+    """Forget the remembered count on any write of any session (once per process)."""
+    if not event.contains(Session, "after_flush", _forget_unread):
+        event.listen(Session, "after_flush", _forget_unread)
+        event.listen(Session, "do_orm_execute", _forget_on_write)
+
+
 def unread_count(user: User) -> int:
+    known = request.environ.get(KNOWN_UNREAD) if has_request_context() else None
+    if known is not None and known[0] == user.id and not (db.session.new or db.session.dirty):
+        return known[1]
     return db.session.scalar(
         select(func.count()).select_from(Notification).where(*_unread_of(user))
     )

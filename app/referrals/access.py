@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from app.audit.service import record
+from app.auth.acting import Acting
 from app.auth.policy import manages_network
 from app.extensions import db
 from app.models import Referral, Role, User
@@ -25,15 +26,22 @@ def parties_of(user: User, referral: Referral) -> set[Party]:
     return parties
 
 
+def visibility(user: User | Acting) -> ColumnElement[bool] | None:
+    """The condition on `referral` of the referrals this user may see; None for all."""
+    if user.role == Role.ADMIN:
+        return None
+    columns = Referral.__table__.c  # Core: the lists' statements stay free of the ORM
+    if user.role == Role.COORDINATOR:
+        return columns.network_id.in_(user.coordinated_network_ids)
+    ids = user.member_ids
+    return or_(columns.sender_id.in_(ids), columns.receiver_id.in_(ids))
+
+
 def visible_referrals(user: User) -> Select:
     """A SELECT of the referrals this user may see."""
+    condition = visibility(user)
     query = select(Referral)
-    if user.role == Role.ADMIN:
-        return query
-    if user.role == Role.COORDINATOR:
-        return query.where(Referral.network_id.in_([n.id for n in user.networks]))
-    ids = user.member_ids
-    return query.where(or_(Referral.sender_id.in_(ids), Referral.receiver_id.in_(ids)))
+    return query if condition is None else query.where(condition)
 
 
 def referral_for(user: User, referral_id: int) -> Referral:

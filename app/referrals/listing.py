@@ -14,32 +14,35 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, lazyload
-from sqlalchemy.orm.interfaces import LoaderOption
 from werkzeug.datastructures import MultiDict
 
 from app import fields as f
+from app.auth.acting import Acting
 from app.auth.policy import managed_network_ids
 from app.extensions import db
 from app.models import Member, Priority, Referral, Role, Status, User
-from app.referrals.access import visible_referrals
-from app.referrals.counts import StatusCounts, status_counts_of
+from app.referrals.access import visibility
+from app.referrals.counts import StatusCounts
 from app.referrals.day_counts import status_counts_in
 from app.referrals.errors import InvalidReferral
+from app.referrals.list_rows import SUMMARY, ListRow, RowShape
 
 BOXES = ("inbox", "outbox", "all")
 FORWARDED = "forwarded"  # a status as shown: declined, with a forwarded copy
 _copy = Referral.__table__.alias("forward_copy")
+# Lists are Core statements on the table's columns: the ORM adds nothing to plain rows.
+_r = Referral.__table__.c
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 # The query parameters a `next` link carries over (never arbitrary names into url_for).
 FILTER_PARAMS = ("box", "status", "priority", "member_id", "sent_from", "sent_to", "limit", "sort")
 
 
-# What each kind of list renders, loaded in the page's one SELECT (joins of many-to-one
-# relationships), so a page costs the same number of statements at 25 rows as at 100
-# (tests/test_list_statements.py counts them). Members come without their specialties,
-# which no list shows (they load only if something reads them).
+# The dashboard's waiting list (ORM referrals) loads what it renders in its one SELECT
+# (joins of many-to-one relationships), so it costs the same number of statements at 10
+# rows as at 100. Members come without their specialties, which no list shows. The list
+# pages and the API select plain rows instead (app/referrals/list_rows.py).
 ROWS_WITH_PARTIES = (
     joinedload(Referral.client),
     # The row shows the time in the sender's network's zone.
@@ -50,8 +53,6 @@ ROWS_WITH_PARTIES = (
         joinedload(Member.network), lazyload(Member.specialty_list)
     ),
 )
-# The API's list items are the referral's own columns: no client data, no other rows.
-ROWS_ALONE: tuple[LoaderOption, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class ReferralFilter:
         return [s.value for s in self.statuses] + (["forwarded"] if self.forwarded else [])
 
 
-def encode_cursor(referral: Referral) -> str:
+def encode_cursor(referral: Referral | ListRow) -> str:
     raw = f"{referral.sent_at.isoformat()}|{referral.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -119,7 +120,9 @@ def _enums(
     return tuple(dict.fromkeys(found))
 
 
-def parse_filter(user: User, args: MultiDict, default_limit: int = DEFAULT_LIMIT) -> ReferralFilter:
+def parse_filter(
+    user: User | Acting, args: MultiDict, default_limit: int = DEFAULT_LIMIT
+) -> ReferralFilter:
     """Read the query string; anything unknown or out of range is a 422 naming the field."""
     problems: dict[str, str] = {}
     practitioner = user.role == Role.PRACTITIONER
@@ -164,75 +167,72 @@ def _in(column, values: Iterable) -> object:
     return column == values[0] if len(values) == 1 else column.in_(values)
 
 
-def _filtered(user: User, flt: ReferralFilter) -> Select:
-    query = visible_referrals(user)
+def _conditions(user: User | Acting, flt: ReferralFilter) -> list[ColumnElement[bool]]:
+    """The WHERE of the list: what the user may see, narrowed by the filter."""
+    visible = visibility(user)
+    conditions = [] if visible is None else [visible]
     mine = [flt.member_id] if flt.member_id is not None else user.member_ids
     if flt.box == "inbox":
-        query = query.where(_in(Referral.receiver_id, mine or [0]))
+        conditions.append(_in(_r.receiver_id, mine or [0]))
     elif flt.box == "outbox":
-        query = query.where(_in(Referral.sender_id, mine or [0]))
+        conditions.append(_in(_r.sender_id, mine or [0]))
     elif flt.member_id is not None:
-        query = query.where(
-            or_(Referral.sender_id == flt.member_id, Referral.receiver_id == flt.member_id)
-        )
+        conditions.append(or_(_r.sender_id == flt.member_id, _r.receiver_id == flt.member_id))
     if flt.statuses or flt.forwarded:
-        query = query.where(_status_condition(flt))
+        conditions.append(_status_condition(flt))
     if flt.priorities:
-        query = query.where(_in(Referral.priority, flt.priorities))
+        conditions.append(_in(_r.priority, flt.priorities))
     if flt.sent_from is not None:
-        query = query.where(Referral.sent_at >= flt.sent_from)
+        conditions.append(_r.sent_at >= flt.sent_from)
     if flt.sent_before is not None:
-        query = query.where(Referral.sent_at < flt.sent_before)
-    return query
+        conditions.append(_r.sent_at < flt.sent_before)
+    return conditions
 
 
 def _status_condition(flt: ReferralFilter):
     """The statuses as shown: `declined` alone is declined and not forwarded."""
-    has_copy = exists().where(_copy.c.forwarded_from_id == Referral.id)
+    has_copy = exists().where(_copy.c.forwarded_from_id == _r.id)
     conditions = []
     plain = [s for s in flt.statuses if s != Status.DECLINED]
     if plain:
-        conditions.append(_in(Referral.status, plain))
+        conditions.append(_in(_r.status, plain))
     declined = Status.DECLINED in flt.statuses
     if declined and flt.forwarded:
-        conditions.append(Referral.status == Status.DECLINED)
+        conditions.append(_r.status == Status.DECLINED)
     elif declined:
-        conditions.append(and_(Referral.status == Status.DECLINED, ~has_copy))
+        conditions.append(and_(_r.status == Status.DECLINED, ~has_copy))
     elif flt.forwarded:
-        conditions.append(and_(Referral.status == Status.DECLINED, has_copy))
+        conditions.append(and_(_r.status == Status.DECLINED, has_copy))
     return conditions[0] if len(conditions) == 1 else or_(*conditions)
 
 
-def referrals_query(user: User, flt: ReferralFilter) -> Select:
-    """One page (limit + 1 rows, to know whether another follows)."""
-    query = _filtered(user, flt)
+def referrals_query(user: User | Acting, flt: ReferralFilter, shape: RowShape = SUMMARY) -> Select:
+    """One page (limit + 1 rows, to know whether another follows) of the shape's columns."""
+    query = select(*shape.columns).select_from(shape.source).where(*_conditions(user, flt))
     if flt.after is not None:
         sent_at, ident = flt.after
         if flt.newest_first:
-            after = or_(
-                Referral.sent_at < sent_at, and_(Referral.sent_at == sent_at, Referral.id < ident)
-            )
+            after = or_(_r.sent_at < sent_at, and_(_r.sent_at == sent_at, _r.id < ident))
         else:
-            after = or_(
-                Referral.sent_at > sent_at, and_(Referral.sent_at == sent_at, Referral.id > ident)
-            )
+            after = or_(_r.sent_at > sent_at, and_(_r.sent_at == sent_at, _r.id > ident))
         query = query.where(after)
     if flt.newest_first:
-        query = query.order_by(Referral.sent_at.desc(), Referral.id.desc())
+        query = query.order_by(_r.sent_at.desc(), _r.id.desc())
     else:
-        query = query.order_by(Referral.sent_at.asc(), Referral.id.asc())
+        query = query.order_by(_r.sent_at.asc(), _r.id.asc())
     return query.limit(flt.limit + 1)
 
 
 def page_of(
-    user: User, flt: ReferralFilter, load: tuple[LoaderOption, ...] = ROWS_ALONE
-) -> tuple[list[Referral], str | None]:
-    """The referrals of one page and the cursor of the next (None on the last page).
+    user: User | Acting, flt: ReferralFilter, shape: RowShape = SUMMARY
+) -> tuple[list[ListRow], str | None]:
+    """The rows of one page and the cursor of the next (None on the last page).
 
-    `load` says what the caller renders besides the referral's columns (ROWS_WITH_PARTIES
-    for the pages, nothing for the API).
+    `shape` says which columns the caller renders (app/referrals/list_rows.py): WITH_PARTIES
+    for the pages, SUMMARY for the API.
     """
-    rows = list(db.session.scalars(referrals_query(user, flt).options(*load)))
+    result = db.session.execute(referrals_query(user, flt, shape)).mappings()
+    rows = [ListRow(mapping) for mapping in result]
     following = encode_cursor(rows[flt.limit - 1]) if len(rows) > flt.limit else None
     return rows[: flt.limit], following
 
@@ -243,7 +243,7 @@ def tab_counts(user: User, flt: ReferralFilter) -> StatusCounts:
 
     A coordinator's or admin's whole list comes from the day counts and the forwarded
     copies' index, not from counting every referral of the networks; a narrower list is
-    counted through its indexes.
+    counted through its indexes, in one statement.
     """
     whole_networks = user.role in (Role.COORDINATOR, Role.ADMIN) and flt.box == "all"
     unfiltered = not (flt.priorities or flt.member_id or flt.sent_from or flt.sent_before)
@@ -251,17 +251,27 @@ def tab_counts(user: User, flt: ReferralFilter) -> StatusCounts:
         networks = managed_network_ids(user)
         counts = status_counts_in(networks)
         # Each forward made exactly one copy, in the same network as the declined original.
-        copies = select(func.count()).where(Referral.forwarded_from_id.is_not(None))
+        copies = select(func.count()).where(_r.forwarded_from_id.is_not(None))
         if networks is not None:
-            copies = copies.where(Referral.network_id.in_(networks))
+            copies = copies.where(_r.network_id.in_(networks))
         counts.forwarded = db.session.scalar(copies) if counts.by_status.get(Status.DECLINED) else 0
         return counts
-    counts = status_counts_of(_filtered(user, replace(flt, statuses=(), forwarded=False)))
-    if counts.by_status.get(Status.DECLINED):
-        forwarded = replace(flt, statuses=(), forwarded=True)
-        counts.forwarded = db.session.scalar(
-            select(func.count()).select_from(_filtered(user, forwarded).subquery())
-        )
+    # A declined referral was forwarded when a copy links back to it; CASE asks the copies'
+    # index only for the declined ones.
+    forwarded = case(
+        (_r.status != Status.DECLINED, None),
+        (exists().where(_copy.c.forwarded_from_id == _r.id), 1),
+    )
+    unfiltered_status = replace(flt, statuses=(), forwarded=False)
+    rows = db.session.execute(
+        select(_r.status, func.count(), func.count(forwarded))
+        .where(*_conditions(user, unfiltered_status))
+        .group_by(_r.status)
+    )
+    counts = StatusCounts()
+    for status, n, copies in rows:
+        counts.by_status[Status(status)] = n
+        counts.forwarded += copies
     return counts
 
 

@@ -82,6 +82,13 @@ STATUS_LABELS: dict[Status, str] = {s: rule.label for s, rule in STATUS_RULES.it
 FORWARDED_LABEL = "Forwarded"
 
 
+def shown_status(status: Status, forwarded_to_id: int | None = None) -> str:
+    """The status as pages and the API show it: `forwarded` for a forwarded decline."""
+    if status == Status.DECLINED and forwarded_to_id is not None:
+        return "forwarded"
+    return status.value
+
+
 def label_of(status: Status, forwarded_to_id: int | None = None) -> str:
     """A status as people read it: a declined referral with a forwarded copy is "Forwarded"."""
     if status == Status.DECLINED and forwarded_to_id is not None:

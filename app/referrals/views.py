@@ -14,6 +14,7 @@ from app.forms import submitted
 from app.members.choices import chosen_member, member_choices, picker_members, picker_query
 from app.models import Referral, Role
 from app.notifications.service import read_all
+from app.reads import reads_only
 from app.referrals import (
     client_link_views,  # noqa: F401 - registers its route on bp
     send_views,  # noqa: F401 - registers the send form on bp
@@ -28,9 +29,9 @@ from app.referrals.documents import (
 )
 from app.referrals.errors import ReferralError, StaleReferral
 from app.referrals.forms import ActionForm
+from app.referrals.list_rows import WITH_PARTIES, with_column
 from app.referrals.listing import (
     FILTER_PARAMS,
-    ROWS_WITH_PARTIES,
     page_of,
     parse_filter,
     tab_counts,
@@ -42,7 +43,7 @@ from app.threads.forms import MessageForm
 from app.threads.places import referral_thread
 from app.threads.posting import blank_message_form, post_from_form
 from app.threads.service import mark_read, read_thread
-from app.threads.unread import unread_messages_of
+from app.threads.unread import unread_messages_column
 
 DONE = {
     "accept": "You accepted the referral. Schedule the visit when you have a date.",
@@ -58,6 +59,7 @@ DONE = {
 
 
 @bp.route("/")
+@reads_only
 @login_required
 def index():
     status = 200
@@ -75,8 +77,8 @@ def index():
         except ReferralError:
             flt = parse_filter(current_user, MultiDict(), size)
         flash(exc.message, "error")
-    load = (*ROWS_WITH_PARTIES, unread_messages_of(current_user))
-    items, following = page_of(current_user, flt, load)
+    shape = with_column(WITH_PARTIES, unread_messages_column(current_user))
+    items, following = page_of(current_user, flt, shape)
     members = current_user.members if current_user.role == Role.PRACTITIONER else []
     # Paging and tab links carry only the filters in force; the form shows what was typed.
     args = {k: v for k, v in request.args.items() if k in FILTER_PARAMS and k not in problems}

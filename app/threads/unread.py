@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import with_expression
-from sqlalchemy.orm.interfaces import LoaderOption
 
 from app.models import AdviceRequest, Message, Referral, ThreadRead, User
 
@@ -28,11 +26,10 @@ def _unread(user: User, message_column, read_column, owner_id) -> object:
     )
 
 
-def unread_messages_of(user: User) -> LoaderOption:
-    """A loader option filling `Referral.unread_messages` for this user in the list's query."""
-    return with_expression(
-        Referral.unread_messages,
-        _unread(user, Message.referral_id, ThreadRead.referral_id, Referral.id),
+def unread_messages_column(user: User):
+    """The unread count of a referral's thread, as a labelled column of a list's rows."""
+    return _unread(user, Message.referral_id, ThreadRead.referral_id, Referral.id).label(
+        "unread_messages"
     )
 
 

@@ -10,15 +10,16 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from app.audit.service import record
+from app.auth.acting import Acting
 from app.auth.policy import NO_ACCESS, own_record, own_records
 from app.extensions import db
 from app.fields import refused_character
-from app.models import ApiToken, User, utcnow
-from app.models.user import acting_user_options
+from app.models import ApiToken, Member, User, utcnow
+from app.models.user import acting_user_options, user_member, user_network
 from app.refusals import Forbidden, NotFound
 
 # A recognisable prefix lets secret scanners and people tell a refnet token at a glance.
@@ -107,3 +108,52 @@ def verify_token(secret: str, *, now: datetime | None = None) -> User | None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
     return token.user
+
+
+# Built once: a token's check runs on every API request.
+_ACTING = (
+    select(
+        ApiToken.id,
+        ApiToken.last_used_at,
+        ApiToken.revoked_at,
+        User.id.label("user_id"),
+        User.role,
+        User.active,
+        user_member.c.member_id,
+        Member.network_id.label("member_network_id"),
+        user_network.c.network_id,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(user_member, user_member.c.user_id == User.id)
+    .outerjoin(Member, Member.id == user_member.c.member_id)
+    .outerjoin(user_network, user_network.c.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
+def acting_for_token(secret: str, *, now: datetime | None = None) -> tuple[Acting, bool] | None:
+    """Who a live token of an active user acts as (ids only), and whether its use was noted
+    now; None for any other token. Like `verify_token`, last_used_at is written with an
+    UPDATE at most once a minute (the caller commits it). One small SELECT: the token, its
+    user, the user's members and networks.
+    """
+    if not secret or len(secret) > MAX_TOKEN_LENGTH or not secret.startswith(TOKEN_PREFIX):
+        return None
+    rows = db.session.execute(_ACTING, {"token_hash": hash_token(secret)}).all()
+    if not rows or rows[0].revoked_at is not None or not rows[0].active:
+        return None
+    first = rows[0]
+    now = now or utcnow()
+    noted = first.last_used_at is None or now - first.last_used_at >= LAST_USED_RESOLUTION
+    if noted:
+        db.session.execute(update(ApiToken).where(ApiToken.id == first.id).values(last_used_at=now))
+    acting = Acting(
+        id=first.user_id,
+        role=first.role,
+        member_ids=sorted({r.member_id for r in rows if r.member_id is not None}),
+        coordinated_network_ids=sorted({r.network_id for r in rows if r.network_id is not None}),
+        member_network_ids=sorted(
+            {r.member_network_id for r in rows if r.member_network_id is not None}
+        ),
+    )
+    return acting, noted
