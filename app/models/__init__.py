@@ -20,6 +20,7 @@ from app.models.network import Network
 from app.models.notification import Notification
 from app.models.outbox import OutboxMessage
 from app.models.referral import Referral, ReferralDayCount, ReferralEvent
+from app.models.reminder import Reminder, ReminderDigest
 from app.models.user import User, user_member, user_network
 from app.models.user_session import UserSession
 
@@ -42,6 +43,8 @@ __all__ = [
     "ReferralDayCount",
     "ReferralEvent",
     "ReferralKind",
+    "Reminder",
+    "ReminderDigest",
     "Role",
     "Specialty",
     "Status",

@@ -6,7 +6,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, select
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -84,6 +94,22 @@ class Referral(Base):
         # An admin's list of every referral, newest first, paged on (sent_at, id).
         Index("ix_referral_sent_at_id", "sent_at", "id"),
         Index("ix_referral_client_id_receiver_id", "client_id", "receiver_id"),
+        # The reminder scan (app/followup/engine.py): referrals waiting for a visit or an
+        # outcome, by when that wait began; partial, so closed history costs nothing.
+        Index(
+            "ix_referral_network_id_accepted_at_waiting",
+            "network_id",
+            "accepted_at",
+            postgresql_where=text("status IN ('accepted', 'scheduled')"),
+            sqlite_where=text("status IN ('accepted', 'scheduled')"),
+        ),
+        Index(
+            "ix_referral_network_id_visited_at_waiting",
+            "network_id",
+            "visited_at",
+            postgresql_where=text("status = 'visited'"),
+            sqlite_where=text("status = 'visited'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

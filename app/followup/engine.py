@@ -1,0 +1,250 @@
+"""The reminder engine: one tick derives what is due from the database and records it once.
+
+No job per referral: each tick scans the referrals that wait at a stage past their deadline
+(app/followup/overdue.py), and for each one inserts the reminder key (referral, stage, step)
+that is due — `INSERT … ON CONFLICT DO NOTHING`, so a second tick, a second worker or a
+restart cannot insert it again — and, only when the insert took, the notifications and the
+one outbox e-mail, in the same transaction.
+
+Catch-up after downtime sends no storm: only the latest step due is inserted; the earlier
+steps it skipped are never inserted (the step numbers of a stage may have gaps).
+Work is done in small batches, each its own transaction under a PostgreSQL transaction-level
+advisory lock, so that ticks at once take turns and a tick killed mid-way loses at most its
+uncommitted batch, which the next tick finds still due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
+from app.followup.messages import (
+    coordinators_of,
+    escalation_text,
+    reminder_text,
+    tell,
+    users_acting_for,
+)
+from app.followup.overdue import overdue_condition, rules_for
+from app.followup.rules import STAGES, Rules, answer_clock, escalation_stage, stage_started
+from app.models import Member, Referral, Reminder, Status
+from app.referrals.errors import ReferralError
+from app.referrals.service import perform
+
+BATCH = 200
+# pg_advisory_xact_lock key of the reminder tick ("refn" in ASCII).
+TICK_LOCK = 0x7265666E
+
+
+@dataclass
+class TickSummary:
+    expired: int = 0
+    reminders: int = 0
+    escalations: int = 0
+    emails: int = 0
+    delivered: int = 0
+
+    def line(self) -> str:
+        return (
+            f"{self.reminders} reminder(s), {self.escalations} escalation(s), "
+            f"{self.expired} expired, {self.emails} e-mail(s) queued, "
+            f"{self.delivered} delivered"
+        )
+
+
+def _lock() -> None:
+    """Ticks at once take turns, batch by batch (the unique key alone would already keep
+    each reminder single; the lock spares the losers their wasted work)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TICK_LOCK})
+
+
+def tick(now: datetime) -> TickSummary:
+    """One pass: expire what is past its limit, then queue every reminder and escalation due.
+
+    Commits batch by batch; delivery of the queued e-mails is the caller's (CLI, worker)."""
+    summary = TickSummary()
+    expire_due(now, summary)
+    for stage in STAGES:
+        remind_due(stage, now, summary)
+    return summary
+
+
+# -- expiry -----------------------------------------------------------------------------------
+
+
+def _expiry_candidates(rules: dict[int, Rules], now: datetime, after_id: int):
+    started = stage_started("answer")
+    ranges = [
+        and_(
+            Referral.network_id == network_id,
+            started <= now - timedelta(days=rule.expire_after_days),
+        )
+        for network_id, rule in rules.items()
+    ]
+    if not ranges:
+        return []
+    return db.session.scalars(
+        select(Referral)
+        .where(Referral.status == Status.SENT, Referral.id > after_id, or_(*ranges))
+        .order_by(Referral.id)
+        .limit(BATCH)
+    ).all()
+
+
+def expire_due(now: datetime, summary: TickSummary) -> None:
+    """Unanswered referrals past their network's limit become `expired` through the state
+    machine (an event with refnet as the actor; the sender is told by `perform`)."""
+    after_id = 0
+    while True:
+        _lock()
+        rules = rules_for(None)
+        batch = _expiry_candidates(rules, now, after_id)
+        for referral in batch:
+            started, paused = answer_clock(referral)
+            if rules[referral.network_id].expires_at(started, paused) > now:
+                continue
+            try:
+                with db.session.begin_nested():
+                    perform(referral, "expire", None, now=now)
+            except (ReferralError, StaleDataError):
+                continue  # answered or changed meanwhile: nothing to expire
+            summary.expired += 1
+        db.session.commit()
+        if len(batch) < BATCH:
+            return
+        after_id = batch[-1].id
+
+
+# -- reminders --------------------------------------------------------------------------------
+
+
+def _done(stage: str):
+    """SQL: the referral's stage has its final reminder row (nothing more is due)."""
+    return exists().where(
+        Reminder.referral_id == Referral.id,
+        Reminder.final.is_(True),
+        Reminder.stage.in_([stage, escalation_stage(stage)]),
+    )
+
+
+def due_scan(stage: str, now: datetime, rules: dict[int, Rules], after_id=0, limit=BATCH):
+    """The referrals that may have a reminder due at `stage`: overdue, within reach of their
+    last reminder, not done. The benchmarked query (bench/reminders.py)."""
+    return db.session.scalars(
+        select(Referral)
+        .where(
+            overdue_condition(stage, rules, now, not_before=True),
+            ~_done(stage),
+            Referral.id > after_id,
+        )
+        .order_by(Referral.id)
+        .limit(limit)
+    ).all()
+
+
+def _sent_so_far(referral_ids: list[int], stage: str) -> dict[tuple[int, str], int]:
+    rows = db.session.execute(
+        select(Reminder.referral_id, Reminder.stage, func.max(Reminder.step))
+        .where(
+            Reminder.referral_id.in_(referral_ids),
+            Reminder.stage.in_([stage, escalation_stage(stage)]),
+        )
+        .group_by(Reminder.referral_id, Reminder.stage)
+    )
+    return {(r, s): step for r, s, step in rows}
+
+
+def _insert(referral_id: int, stage: str, step: int, due_at, final: bool, now) -> bool:
+    """Insert the key; False when it exists already (another tick was first)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Reminder)
+        .values(
+            referral_id=referral_id,
+            stage=stage,
+            step=step,
+            due_at=due_at,
+            created_at=now,
+            final=final,
+        )
+        .on_conflict_do_nothing(index_elements=["referral_id", "stage", "step"])
+        .returning(Reminder.id)
+    )
+    return db.session.execute(statement).scalar() is not None
+
+
+def _latest_step(rule: Rules, deadline: datetime, now: datetime) -> int:
+    step = 0
+    while step + 1 < rule.remind_at_most and rule.step_due(deadline, step + 1) <= now:
+        step += 1
+    return step
+
+
+def _started(referral: Referral, stage: str) -> tuple[datetime, timedelta]:
+    """When the referral began to wait at this stage, and how long the clock was paused."""
+    if stage == "answer":
+        return answer_clock(referral)
+    started = referral.accepted_at if stage == "visit" else referral.visited_at
+    return started, timedelta(0)
+
+
+def remind_due(stage: str, now: datetime, summary: TickSummary) -> None:
+    after_id = 0
+    while True:
+        _lock()
+        rules = rules_for(None)
+        batch = due_scan(stage, now, rules, after_id)
+        sent = _sent_so_far([r.id for r in batch], stage)
+        for referral in batch:
+            _remind(referral, stage, rules[referral.network_id], sent, now, summary)
+        db.session.commit()
+        if len(batch) < BATCH:
+            return
+        after_id = batch[-1].id
+
+
+def _remind(referral, stage, rule: Rules, sent, now, summary: TickSummary) -> None:
+    started, paused = _started(referral, stage)
+    deadline = rule.deadline(stage, referral.priority, started, paused)
+    if deadline > now:
+        return
+    escalation = escalation_stage(stage)
+    latest = _latest_step(rule, deadline, now)
+    last_sent = sent.get((referral.id, stage), -1)
+    escalation_at = rule.escalation_due(deadline)
+    escalated = (referral.id, escalation) in sent
+    escalate_now = not escalated and escalation_at <= now
+    remind_now = latest > last_sent
+    # After this tick, is anything left to send at this stage?
+    left = latest < rule.remind_at_most - 1 or not (escalated or escalate_now)
+    if remind_now:
+        key_final = not left and not escalate_now
+        due_at = rule.step_due(deadline, latest)
+        if _insert(referral.id, stage, latest, due_at, key_final, now):
+            receiver = db.session.get(Member, referral.receiver_id)
+            summary.reminders += 1
+            summary.emails += tell(
+                users_acting_for(receiver.id),
+                referral,
+                "reminder",
+                reminder_text(referral, stage, latest, deadline, rule),
+                f"{referral.id}:{stage}:{latest}",
+                fallback_address=receiver.email,
+            )
+    if escalate_now and _insert(referral.id, escalation, 0, escalation_at, not left, now):
+        summary.escalations += 1
+        summary.emails += tell(
+            coordinators_of(referral.network_id),
+            referral,
+            "escalation",
+            escalation_text(referral, stage, deadline, rule),
+            f"{referral.id}:{escalation}:0",
+        )
