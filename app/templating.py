@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, g
 from flask_login import current_user
 
+from app.followup.rules import STAGE_LABELS
 from app.members.forms import MEMBER_KIND_LABELS
 from app.models import (
     OPEN_STATUSES,
@@ -72,6 +73,11 @@ def referral_status_label(referral) -> str:
     return status_label(referral.status, referral.kind)
 
 
+def stage_label(stage: str) -> str:
+    """What a referral waits for at a follow-up stage: an answer, the visit, the outcome."""
+    return STAGE_LABELS.get(stage, stage)
+
+
 def priority_label(priority) -> str:
     return PRIORITY_LABELS[Priority(priority)]
 
@@ -122,6 +128,7 @@ def init_templating(app: Flask) -> None:
         referral_status_label=referral_status_label,
         words=words,
         priority_label=priority_label,
+        stage_label=stage_label,
         member_kind_label=member_kind_label,
         step_label=step_label,
         can_send_to=can_send_to,

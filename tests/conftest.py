@@ -199,6 +199,7 @@ def world(make, db, app):
         "notification_id": notification.id,
         "token_id": token.id,
         "session_id": signed_in.id,
+        "network_id": victim_network.id,
         "action": "accept",
         "verb": "deactivate",
         "token": "not-a-valid-invitation",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.models import ApiToken, Member, Notification, Referral, User, UserSession
+from app.models import ApiToken, Member, Network, Notification, Referral, User, UserSession
 from tests.conftest import PASSWORD
 
 # Strings only the victim network's insiders may ever read.
@@ -58,6 +58,10 @@ def _state(db, world):
         db.session.get(ApiToken, world["token"].id).revoked_at,
         db.session.get(Notification, world["notification"].id).read_at,
         db.session.get(UserSession, world["session"].id) is not None,
+        # The network's follow-up rules (the rules page).
+        (network := db.session.get(Network, referral.network_id)).timezone,
+        network.deadlines,
+        network.expire_after_days,
     )
 
 
@@ -82,6 +86,7 @@ def test_outsiders_never_see_or_change_the_victims_records(app, db, world, who):
             "notification_id",
             "token_id",
             "session_id",
+            "network_id",
         }
         if touches_victim:
             assert response.status_code in (403, 404), f"{where} answered {response.status_code}"
