@@ -123,3 +123,21 @@ def test_a_practitioner_dashboard_says_what_is_late(make, login, db):
     assert "Overdue: waiting for you" in html
     assert f"Referral #{late.id}</a>" in html and f"Referral #{on_time.id}</a>" not in html
     assert "business days late" in html
+
+
+def test_each_user_chooses_immediate_reminders_or_a_daily_digest(networks, login, db):
+    client = login(networks["practitioner"])
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert 'value="immediate" checked' in page
+    assert (
+        client.post("/notifications/reminder-mail", data={"reminder_mail": "digest"}).status_code
+        == 302
+    )
+    db.session.expire_all()
+    assert networks["practitioner"].reminder_mail == "digest"
+    refused = client.post("/notifications/reminder-mail", data={"reminder_mail": "hourly"})
+    assert refused.status_code == 422 and "Choose how reminders reach you" in refused.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert networks["practitioner"].reminder_mail == "digest"

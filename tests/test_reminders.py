@@ -176,13 +176,26 @@ def test_the_cli_ticks_and_delivers(app, make, cast, db, smtp_server):
     assert refused.exit_code == 2 and "ISO" in refused.output
 
 
-def test_a_user_who_chose_the_digest_gets_no_immediate_email(make, cast, db):
+def test_a_user_who_chose_the_digest_gets_one_digest_a_day(make, cast, db):
     cast["colleague"].reminder_mail = "digest"
     db.session.commit()
-    _referral(make, cast, sent_at=MONDAY)
+    colleague = cast["colleague"].id
+    referral = _referral(make, cast, sent_at=MONDAY)
+
+    def mail():
+        return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
     tick(MONDAY + 7 * DAY)
-    (message,) = db.session.scalars(select(OutboxMessage)).all()
-    assert message.to == "receiver@example.org" and "Cc" not in message.headers
+    immediate, digest = mail()
+    assert immediate.to == "receiver@example.org" and "Cc" not in immediate.headers
+    assert digest.to == "colleague@example.org"
+    assert digest.headers == {"X-Refnet-Digest": f"{colleague}:2027-01-11"}
+    assert f"Referral #{referral.id}" in digest.body and "Quillfeather" not in digest.body
+    tick(MONDAY + 7 * DAY + timedelta(hours=3))  # nothing new, and today's digest is sent
+    tick(MONDAY + 8 * DAY)  # a new day, but nothing new to tell
+    assert len(mail()) == 2
+    tick(MONDAY + 9 * DAY)  # the second reminder: in the digest of 13 January
+    assert mail()[-1].headers == {"X-Refnet-Digest": f"{colleague}:2027-01-13"}
 
 
 def test_four_ticks_at_once_send_each_reminder_exactly_once(app, make, cast, db):

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
+from app.followup.digest import send_digests
 from app.followup.messages import (
     coordinators_of,
     escalation_text,
@@ -73,6 +74,7 @@ def tick(now: datetime) -> TickSummary:
     expire_due(now, summary)
     for stage in STAGES:
         remind_due(stage, now, summary)
+    summary.emails += send_digests(now)
     return summary
 
 
@@ -129,24 +131,38 @@ def _done(stage: str):
     """SQL: the referral's stage has its final reminder row (nothing more is due)."""
     return exists().where(
         Reminder.referral_id == Referral.id,
-        Reminder.final.is_(True),
+        Reminder.final,  # as the partial index ix_reminder_referral_id_final says
         Reminder.stage.in_([stage, escalation_stage(stage)]),
     )
 
 
-def due_scan(stage: str, now: datetime, rules: dict[int, Rules], after_id=0, limit=BATCH):
+# What the tick reads of each referral it considers: no whole ORM objects (a scan of
+# thousands of rows must not load the client, nor the forward link's subquery).
+SCAN_COLUMNS = (
+    Referral.id,
+    Referral.network_id,
+    Referral.priority,
+    Referral.status,
+    Referral.sender_id,
+    Referral.receiver_id,
+    Referral.sent_at,
+    Referral.accepted_at,
+    Referral.visited_at,
+)
+
+
+def due_scan(
+    stage: str, now: datetime, rules: dict[int, Rules], ids: list[int] | None = None
+) -> list:
     """The referrals that may have a reminder due at `stage`: overdue, within reach of their
-    last reminder, not done. The benchmarked query (bench/reminders.py)."""
-    return db.session.scalars(
-        select(Referral)
-        .where(
-            overdue_condition(stage, rules, now, not_before=True),
-            ~_done(stage),
-            Referral.id > after_id,
-        )
-        .order_by(Referral.id)
-        .limit(limit)
-    ).all()
+    last reminder, not done (the benchmarked query, bench/reminders.py). With `ids`, only
+    those: a batch read again under the tick's lock."""
+    query = select(*SCAN_COLUMNS).where(
+        overdue_condition(stage, rules, now, not_before=True), ~_done(stage)
+    )
+    if ids is not None:
+        query = query.where(Referral.id.in_(ids))
+    return db.session.execute(query.order_by(Referral.id)).all()
 
 
 def _sent_so_far(referral_ids: list[int], stage: str) -> dict[tuple[int, str], int]:
@@ -197,18 +213,18 @@ def _started(referral: Referral, stage: str) -> tuple[datetime, timedelta]:
 
 
 def remind_due(stage: str, now: datetime, summary: TickSummary) -> None:
-    after_id = 0
-    while True:
+    """Queue the reminders and escalations due at `stage`: one scan, then batches, each
+    read again and written under the lock in its own transaction."""
+    rules = rules_for(None)
+    candidates = [row.id for row in due_scan(stage, now, rules)]
+    db.session.commit()  # the scan only read: no transaction stays open between batches
+    for start in range(0, len(candidates), BATCH):
         _lock()
-        rules = rules_for(None)
-        batch = due_scan(stage, now, rules, after_id)
-        sent = _sent_so_far([r.id for r in batch], stage)
+        batch = due_scan(stage, now, rules, ids=candidates[start : start + BATCH])
+        sent = _sent_so_far([row.id for row in batch], stage)
         for referral in batch:
             _remind(referral, stage, rules[referral.network_id], sent, now, summary)
         db.session.commit()
-        if len(batch) < BATCH:
-            return
-        after_id = batch[-1].id
 
 
 def _remind(referral, stage, rule: Rules, sent, now, summary: TickSummary) -> None:
@@ -238,6 +254,7 @@ def _remind(referral, stage, rule: Rules, sent, now, summary: TickSummary) -> No
                 reminder_text(referral, stage, latest, deadline, rule),
                 f"{referral.id}:{stage}:{latest}",
                 fallback_address=receiver.email,
+                now=now,
             )
     if escalate_now and _insert(referral.id, escalation, 0, escalation_at, not left, now):
         summary.escalations += 1
@@ -247,4 +264,5 @@ def _remind(referral, stage, rule: Rules, sent, now, summary: TickSummary) -> No
             "escalation",
             escalation_text(referral, stage, deadline, rule),
             f"{referral.id}:{escalation}:0",
+            now=now,
         )

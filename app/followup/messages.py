@@ -15,7 +15,16 @@ from app.extensions import db
 from app.followup.rules import STAGE_LABELS, Rules
 from app.mail.links import external_url
 from app.mail.outbox import queue_email
-from app.models import Member, Notification, Referral, Role, User, user_member, user_network
+from app.models import (
+    Member,
+    Notification,
+    Referral,
+    Role,
+    User,
+    user_member,
+    user_network,
+    utcnow,
+)
 
 IMMEDIATE = "immediate"
 DIGEST = "digest"
@@ -77,6 +86,7 @@ def tell(
     message: str,
     key: str,
     fallback_address: str | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Notify each user in the app; queue one e-mail for those who want reminders at once.
 
@@ -84,7 +94,13 @@ def tell(
     notification now and the e-mail in their digest."""
     for user in users:
         db.session.add(
-            Notification(user_id=user.id, referral_id=referral.id, kind=kind, message=message)
+            Notification(
+                user_id=user.id,
+                referral_id=referral.id,
+                kind=kind,
+                message=message,
+                created_at=now or utcnow(),
+            )
         )
     addresses = [u.email for u in users if u.has_password and u.reminder_mail != DIGEST]
     if not addresses and not users and fallback_address:

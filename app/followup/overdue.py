@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
 from app.extensions import db
-from app.followup.rules import STAGE_STATUSES, STAGES, Rules, rules_of, stage_started
+from app.followup.rules import ANSWER, STAGE_STATUSES, STAGES, Rules, rules_of, stage_started
 from app.models import Network, Priority, Referral
 
 
@@ -44,7 +44,10 @@ def overdue_condition(
                 started <= rule.due_cutoff(stage, priority, now),
             ]
             if not_before:
-                bounds.append(started >= now - rule.longest_span(stage, priority) - GRACE)
+                reach = rule.longest_span(stage, priority) + GRACE
+                if stage == ANSWER:  # older unanswered ones expire in the same tick
+                    reach = min(reach, timedelta(days=rule.expire_after_days))
+                bounds.append(started >= now - reach)
             ranges.append(and_(*bounds))
     if not ranges:
         return false()
