@@ -5,8 +5,9 @@
 Builds the network once (10,000 members, 1,000,000 referrals, seed 7, as bench/http.py
 does) or reuses it. Times, as medians of --repeats warm runs in the same process:
 
-- the scan: for each stage (answer, visit, outcome), the SELECT the reminder tick runs to
-  find the referrals that may have a reminder due (app/followup/engine.py `due_scan`);
+- the scan: for each stage (answer, visit, outcome), the SELECT a reminder tick runs to find
+  the referrals that may have a reminder due (app/followup/engine.py `due_scan` with the
+  window of a tick that comes a minute after the last one), and the hourly sweep;
 - the dashboards' overdue counts (app/followup/overdue.py `count_overdue`, every network);
 - the baseline: a plain indexed lookup, 25 referrals by primary key.
 
@@ -29,13 +30,14 @@ from sqlalchemy import select, text
 
 from app import create_app
 from app.extensions import db
-from app.followup.engine import due_scan
+from app.followup.engine import OVERLAP, due_scan
 from app.followup.overdue import count_overdue, rules_for
 from app.followup.rules import STAGES
 from app.models import Referral, utcnow
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/refnet_bench_remind"
 GOAL_MS = 50.0
+COLD_REPEATS = 5
 
 
 def _median_ms(call: Callable[[], object], repeats: int) -> float:
@@ -68,10 +70,14 @@ def _figures(now, repeats: int) -> dict[str, float]:
             repeats,
         )
     }
+    window = now - timedelta(minutes=1) - OVERLAP  # what a tick a minute after the last reads
     for stage in STAGES:
-        figures[f"scan {stage}"] = _median_ms(
-            lambda stage=stage: due_scan(stage, now, rules), repeats
+        figures[f"scan {stage} (a tick: due in the last minute)"] = _median_ms(
+            lambda stage=stage: due_scan(stage, now, rules, since=window), repeats
         )
+    figures["sweep, 3 stages (every overdue one; hourly)"] = _median_ms(
+        lambda: [due_scan(stage, now, rules) for stage in STAGES], repeats
+    )
     figures["count overdue (dashboards, 3 stages)"] = _median_ms(
         lambda: count_overdue(None, now), repeats
     )
@@ -107,7 +113,8 @@ def main() -> int:
     with _app(args.database_url).app_context():
         rows = {s: len(due_scan(s, now, rules_for(None))) for s in STAGES}
         console.log(f"Referrals the cold scan finds: {rows}")
-        cold = _figures(now, args.repeats)
+        cold = _figures(now, COLD_REPEATS)  # tens of thousands of rows: fewer runs
+        db.session.remove()
         db.engine.dispose()
     # The steady state is written into a copy, vacuumed as a running database would be.
     copy = _copy_url(args.database_url)
@@ -128,17 +135,21 @@ def main() -> int:
             rows = {s: len(due_scan(s, now, rules_for(None))) for s in STAGES}
             console.log(f"Referrals the steady scan finds: {rows}")
             steady = _figures(now, args.repeats)
+            db.session.remove()
             db.engine.dispose()
     finally:
         _admin(args.database_url, f"DROP DATABASE IF EXISTS {name}")
     baseline = cold["baseline: 25 referrals by primary key"]
-    console.print(f"\nDue-reminder scan, medians of {args.repeats} runs (ms):")
+    console.print(
+        f"\nDue-reminder scan, medians of {COLD_REPEATS} (cold) and {args.repeats} (steady) "
+        "warm runs (ms):"
+    )
     console.print(f"{'':44} {'cold':>9} {'steady':>9} {'steady/baseline':>16}")
     for key in cold:
         console.print(
             f"{key:44} {cold[key]:9.2f} {steady[key]:9.2f} {steady[key] / baseline:16.1f}"
         )
-    worst = max(v for k, v in steady.items() if k.startswith("scan"))
+    worst = max(v for k, v in steady.items() if k.startswith("scan"))  # the per-minute scan
     verdict = "meets" if worst < GOAL_MS else "MISSES"
     console.print(
         f"\nSteady scan, slowest stage: {worst:.1f} ms: {verdict} the {GOAL_MS:.0f} ms goal."

@@ -67,18 +67,16 @@ def test_default_deadlines_per_stage_and_priority():
 @given(
     start_minutes=st.integers(0, 60 * 24 * 40),
     now_minutes=st.integers(0, 60 * 24 * 40),
-    days=st.integers(1, 7),
+    spec=st.sampled_from([{"business_days": 1}, {"business_days": 5}, {"hours": 4}, {"days": 3}]),
+    after=st.integers(0, 6),
     timezone=st.sampled_from(["UTC", "Europe/Paris", "America/New_York"]),
 )
-def test_the_sql_bound_agrees_with_the_deadline(start_minutes, now_minutes, days, timezone):
-    """started <= due_cutoff(now) exactly when deadline(started) <= now."""
-    rules = _rules(
-        timezone=timezone,
-        country="FR",
-        respond={"routine": {"business_days": days}},
-    )
+def test_the_sql_bound_agrees_with_the_deadline(start_minutes, now_minutes, spec, after, timezone):
+    """started <= due_cutoff(now, after) exactly when the deadline plus `after` business
+    days (a later reminder step) has passed at `now`."""
+    rules = _rules(timezone=timezone, country="FR", respond={"routine": spec})
     origin = at("2026-12-20 00:00")
     started = origin + timedelta(minutes=start_minutes)
     now = origin + timedelta(minutes=now_minutes)
-    due = rules.deadline("answer", "routine", started) <= now
-    assert (started <= rules.due_cutoff("answer", "routine", now)) == due
+    step = rules.add_business_days(rules.deadline("answer", "routine", started), after)
+    assert (started <= rules.due_cutoff("answer", "routine", now, after)) == (step <= now)

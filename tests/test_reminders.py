@@ -235,3 +235,35 @@ def test_four_ticks_at_once_send_each_reminder_exactly_once(app, make, cast, db)
     assert sorted(tagged) == sorted(f"{i}:answer:1" for i in ids)
     assert db.session.get(Referral, expired_id).status == Status.EXPIRED
     assert tick(now).reminders == 0
+
+
+def test_ticks_that_look_only_at_what_fell_due_since_miss_nothing(make, cast, db, monkeypatch):
+    """Between sweeps a tick scans only the steps due since the last tick: every step still
+    arrives once, at its time, as a sweep would find it."""
+    import app.followup.engine as engine
+
+    monkeypatch.setattr(engine, "SWEEP_EVERY", timedelta(days=365))
+    routine = _referral(make, cast, sent_at=MONDAY)
+    stat = _referral(make, cast, sent_at=MONDAY + timedelta(hours=30), priority="stat")
+    moment, swept = MONDAY, []
+    while moment <= MONDAY + 14 * DAY:
+        swept.append(tick(moment).swept)
+        moment += timedelta(minutes=47)
+    assert swept[0] and not any(swept[1:])
+    assert sorted(_keys(db)) == sorted(
+        [
+            (routine.id, "answer", 0),
+            (routine.id, "answer", 1),
+            (routine.id, "answer", 2),
+            (routine.id, "answer-escalation", 0),
+            (stat.id, "answer", 0),
+            (stat.id, "answer", 1),
+            (stat.id, "answer", 2),
+            (stat.id, "answer-escalation", 0),
+        ]
+    )
+    due = {
+        (r.referral_id, r.stage, r.step): (r.created_at - r.due_at)
+        for r in db.session.scalars(select(Reminder))
+    }
+    assert all(timedelta(0) <= late < timedelta(minutes=47) for late in due.values()), due

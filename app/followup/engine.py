@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, text
+from sqlalchemy import and_, exists, false, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
@@ -32,13 +33,18 @@ from app.followup.messages import (
     tell,
     users_acting_for,
 )
-from app.followup.overdue import overdue_condition, rules_for
+from app.followup.overdue import newly_due_condition, overdue_condition, rules_for
 from app.followup.rules import STAGES, Rules, answer_clock, escalation_stage, stage_started
-from app.models import Member, Referral, Reminder, Status
+from app.models import FollowupMark, Member, Referral, Reminder, Status
 from app.referrals.errors import ReferralError
 from app.referrals.service import perform
 
 BATCH = 200
+MARK_ID = 1
+# Every so often a tick looks at every overdue referral, not only at what fell due since.
+SWEEP_EVERY = timedelta(hours=1)
+# The window of a tick starts a little before the last one ended (clocks of workers differ).
+OVERLAP = timedelta(minutes=5)
 # pg_advisory_xact_lock key of the reminder tick ("refn" in ASCII).
 TICK_LOCK = 0x7265666E
 
@@ -50,6 +56,7 @@ class TickSummary:
     escalations: int = 0
     emails: int = 0
     delivered: int = 0
+    swept: bool = False
 
     def line(self) -> str:
         return (
@@ -69,19 +76,54 @@ def _lock() -> None:
 def tick(now: datetime) -> TickSummary:
     """One pass: expire what is past its limit, then queue every reminder and escalation due.
 
+    A tick looks at the reminder steps that fell due since the last tick (a few narrow index
+    ranges); every SWEEP_EVERY, on the first tick and after a rules change it sweeps every
+    overdue referral instead (which also finds a stage started in the past, such as a visit
+    recorded days late). The mark advances only when the whole pass is committed, so a tick
+    killed mid-way leaves its window to the next one.
     Commits batch by batch; delivery of the queued e-mails is the caller's (CLI, worker)."""
     summary = TickSummary()
     expire_due(now, summary)
-    for stage in STAGES:
-        remind_due(stage, now, summary)
+    mark = db.session.get(FollowupMark, MARK_ID)
+    sweep = mark is None or mark.swept_at is None or now - mark.swept_at >= SWEEP_EVERY
+    since = None if sweep else mark.scanned_until - OVERLAP
+    db.session.commit()
+    if sweep or since < now:
+        for stage in STAGES:
+            remind_due(stage, now, summary, since=since)
     summary.emails += send_digests(now)
+    _advance_mark(now, swept=sweep)
+    summary.swept = sweep
     return summary
+
+
+def _advance_mark(now: datetime, *, swept: bool) -> None:
+    _lock()
+    mark = db.session.get(FollowupMark, MARK_ID, with_for_update=True)
+    if mark is None:
+        mark = FollowupMark(id=MARK_ID, scanned_until=now, swept_at=now if swept else None)
+        db.session.add(mark)
+    else:
+        mark.scanned_until = max(mark.scanned_until, now)
+        if swept:
+            mark.swept_at = max(mark.swept_at or now, now)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another tick wrote the first mark at the same moment
+        db.session.rollback()
+
+
+def sweep_soon() -> None:
+    """The next tick sweeps every overdue referral (the rules changed: deadlines moved)."""
+    mark = db.session.get(FollowupMark, MARK_ID)
+    if mark is not None:
+        mark.swept_at = None
 
 
 # -- expiry -----------------------------------------------------------------------------------
 
 
-def _expiry_candidates(rules: dict[int, Rules], now: datetime, after_id: int):
+def _expiry_condition(rules: dict[int, Rules], now: datetime):
     started = stage_started("answer")
     ranges = [
         and_(
@@ -90,24 +132,23 @@ def _expiry_candidates(rules: dict[int, Rules], now: datetime, after_id: int):
         )
         for network_id, rule in rules.items()
     ]
-    if not ranges:
-        return []
-    return db.session.scalars(
-        select(Referral)
-        .where(Referral.status == Status.SENT, Referral.id > after_id, or_(*ranges))
-        .order_by(Referral.id)
-        .limit(BATCH)
-    ).all()
+    return and_(Referral.status == Status.SENT, or_(*ranges) if ranges else false())
 
 
 def expire_due(now: datetime, summary: TickSummary) -> None:
     """Unanswered referrals past their network's limit become `expired` through the state
     machine (an event with refnet as the actor; the sender is told by `perform`)."""
-    after_id = 0
-    while True:
+    rules = rules_for(None)
+    condition = _expiry_condition(rules, now)
+    candidates = list(db.session.scalars(select(Referral.id).where(condition)))
+    db.session.commit()
+    for start in range(0, len(candidates), BATCH):
         _lock()
-        rules = rules_for(None)
-        batch = _expiry_candidates(rules, now, after_id)
+        batch = db.session.scalars(
+            select(Referral)
+            .where(condition, Referral.id.in_(candidates[start : start + BATCH]))
+            .order_by(Referral.id)
+        ).all()
         for referral in batch:
             started, paused = answer_clock(referral)
             if rules[referral.network_id].expires_at(started, paused) > now:
@@ -119,9 +160,6 @@ def expire_due(now: datetime, summary: TickSummary) -> None:
                 continue  # answered or changed meanwhile: nothing to expire
             summary.expired += 1
         db.session.commit()
-        if len(batch) < BATCH:
-            return
-        after_id = batch[-1].id
 
 
 # -- reminders --------------------------------------------------------------------------------
@@ -152,14 +190,21 @@ SCAN_COLUMNS = (
 
 
 def due_scan(
-    stage: str, now: datetime, rules: dict[int, Rules], ids: list[int] | None = None
+    stage: str,
+    now: datetime,
+    rules: dict[int, Rules],
+    ids: list[int] | None = None,
+    since: datetime | None = None,
 ) -> list:
-    """The referrals that may have a reminder due at `stage`: overdue, within reach of their
-    last reminder, not done (the benchmarked query, bench/reminders.py). With `ids`, only
-    those: a batch read again under the tick's lock."""
-    query = select(*SCAN_COLUMNS).where(
-        overdue_condition(stage, rules, now, not_before=True), ~_done(stage)
-    )
+    """The referrals that may have a reminder due at `stage`, not done: those with a step
+    that fell due in (since, now] — the per-minute scan, benchmarked in bench/reminders.py —
+    or, without `since`, every overdue one within reach of its last reminder (the sweep).
+    With `ids`, only those: a batch read again under the tick's lock."""
+    if since is None:
+        condition = overdue_condition(stage, rules, now, not_before=True)
+    else:
+        condition = newly_due_condition(stage, rules, since, now)
+    query = select(*SCAN_COLUMNS).where(condition, ~_done(stage))
     if ids is not None:
         query = query.where(Referral.id.in_(ids))
     return db.session.execute(query.order_by(Referral.id)).all()
@@ -212,15 +257,17 @@ def _started(referral: Referral, stage: str) -> tuple[datetime, timedelta]:
     return started, timedelta(0)
 
 
-def remind_due(stage: str, now: datetime, summary: TickSummary) -> None:
+def remind_due(
+    stage: str, now: datetime, summary: TickSummary, since: datetime | None = None
+) -> None:
     """Queue the reminders and escalations due at `stage`: one scan, then batches, each
     read again and written under the lock in its own transaction."""
     rules = rules_for(None)
-    candidates = [row.id for row in due_scan(stage, now, rules)]
+    candidates = [row.id for row in due_scan(stage, now, rules, since=since)]
     db.session.commit()  # the scan only read: no transaction stays open between batches
     for start in range(0, len(candidates), BATCH):
         _lock()
-        batch = due_scan(stage, now, rules, ids=candidates[start : start + BATCH])
+        batch = due_scan(stage, now, rules, ids=candidates[start : start + BATCH], since=since)
         sent = _sent_so_far([row.id for row in batch], stage)
         for referral in batch:
             _remind(referral, stage, rules[referral.network_id], sent, now, summary)

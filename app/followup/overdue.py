@@ -54,6 +54,33 @@ def overdue_condition(
     return and_(Referral.status.in_(STAGE_STATUSES[stage]), or_(*ranges))
 
 
+def newly_due_condition(
+    stage: str, rules: dict[int, Rules], since: datetime, now: datetime
+) -> ColumnElement[bool]:
+    """SQL: the referral waits at `stage` and one of its reminder steps or its escalation
+    fell due in (since, now]: a few narrow ranges of the waiting index, whatever the size of
+    the network (the per-minute scan of the reminder tick)."""
+    started = stage_started(stage)
+    ranges = []
+    for network_id, rule in rules.items():
+        for priority in Priority:
+            for after in rule.step_offsets():
+                low = rule.due_cutoff(stage, priority, since, after)
+                high = rule.due_cutoff(stage, priority, now, after)
+                if high > low:
+                    ranges.append(
+                        and_(
+                            Referral.network_id == network_id,
+                            Referral.priority == priority,
+                            started > low,
+                            started <= high,
+                        )
+                    )
+    if not ranges:
+        return false()
+    return and_(Referral.status.in_(STAGE_STATUSES[stage]), or_(*ranges))
+
+
 # How long after its last reminder fell due a missed one is still sent (catch-up after
 # downtime); older waits stay on the coordinators' worklist without more reminders.
 GRACE = timedelta(days=30)

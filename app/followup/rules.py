@@ -163,25 +163,37 @@ class Rules:
             return self.add_business_days(started, amount) + paused
         return started + timedelta(**{unit: amount}) + paused
 
-    def due_cutoff(self, stage: str, priority, now: datetime) -> datetime:
-        """The latest stage start whose deadline has passed at `now`: a referral is overdue
-        exactly when its clock started at or before this moment (the SQL bound of every
-        overdue count, list and scan; the clock's pauses are in the clock's own expression).
-        """
-        ((unit, amount),) = self.spec(stage, priority).items()
-        if unit != "business_days":
-            return now - timedelta(**{unit: amount})
+    def business_cutoff(self, now: datetime, days: int) -> datetime:
+        """The latest moment m with add_business_days(m, days) <= now."""
+        if days == 0:
+            return now
         local = now.astimezone(self.timezone)
         today = local.date()
         if is_business_day(today, self.country):
-            day = self._business_days_before(today, amount)
+            day = self._business_days_before(today, days)
             cutoff = datetime.combine(day, local.time().replace(tzinfo=None), self.timezone)
-        else:  # deadlines fall on business days: those up to the last one have passed
+        else:  # business-day deadlines fall on business days: those up to the last one passed
             last = self._business_days_before(today, 1)
-            day = self._business_days_before(last, amount)
+            day = self._business_days_before(last, days)
             cutoff = datetime.combine(day + timedelta(days=1), time(), self.timezone)
             cutoff -= timedelta(microseconds=1)
         return cutoff.astimezone(now.tzinfo)
+
+    def due_cutoff(self, stage: str, priority, now: datetime, after: int = 0) -> datetime:
+        """The latest stage start whose deadline (plus `after` business days: a later
+        reminder step) has passed at `now`: a referral is overdue exactly when its clock
+        started at or before this moment. The SQL bound of every overdue count, list and
+        scan; the clock's pauses are in the clock's own expression (`answer_clock_started`).
+        """
+        ((unit, amount),) = self.spec(stage, priority).items()
+        if unit == "business_days":
+            return self.business_cutoff(now, amount + after)
+        return self.business_cutoff(now, after) - timedelta(**{unit: amount})
+
+    def step_offsets(self) -> list[int]:
+        """Business days after the deadline at which a reminder step or the escalation falls."""
+        steps = {k * self.remind_every for k in range(self.remind_at_most)}
+        return sorted(steps | {self.escalate_after * self.remind_every})
 
     def longest_span(self, stage: str, priority) -> timedelta:
         """A span after the stage start that no reminder or escalation is due later than."""

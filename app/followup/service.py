@@ -8,6 +8,7 @@ from app import fields as f
 from app.audit.service import record
 from app.auth.policy import manages_network, sees_network
 from app.extensions import db
+from app.followup.engine import sweep_soon
 from app.followup.rules import (
     LIMITS,
     STAGE_LABELS,
@@ -135,6 +136,7 @@ def update_rules(actor: User | None, network_id: int, values: dict) -> Network:
     )
     after = rules_as_values(rules_of(network), network)
     changed = sorted(name for name in after if after[name] != before[name])
+    sweep_soon()  # deadlines moved: the next tick looks at every overdue referral
     db.session.flush()
     record(
         "update-rules",

@@ -20,7 +20,7 @@ from app.models.network import Network
 from app.models.notification import Notification
 from app.models.outbox import OutboxMessage
 from app.models.referral import Referral, ReferralDayCount, ReferralEvent
-from app.models.reminder import Reminder, ReminderDigest
+from app.models.reminder import FollowupMark, Reminder, ReminderDigest
 from app.models.user import User, user_member, user_network
 from app.models.user_session import UserSession
 
@@ -31,6 +31,7 @@ __all__ = [
     "Base",
     "Client",
     "Document",
+    "FollowupMark",
     "IdempotencyKey",
     "Member",
     "MemberKind",

@@ -49,3 +49,16 @@ class ReminderDigest(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowupMark(Base):
+    """How far the reminder ticks have looked (one row): a tick looks only at the steps that
+    fell due since, and sweeps everything overdue now and then (app/followup/engine.py)."""
+
+    __tablename__ = "followup_mark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Every step due up to this moment has been looked at.
+    scanned_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The last full sweep (None: sweep at the next tick, e.g. after the rules changed).
+    swept_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,6 +20,17 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
+# The referrals that wait at each follow-up stage, by network, priority and start of the wait.
+WAITING_INDEXES = (
+    ("ix_referral_network_id_priority_sent_at_waiting", "sent_at", "status = 'sent'"),
+    (
+        "ix_referral_network_id_priority_accepted_at_waiting",
+        "accepted_at",
+        "status IN ('accepted', 'scheduled')",
+    ),
+    ("ix_referral_network_id_priority_visited_at_waiting", "visited_at", "status = 'visited'"),
+)
+
 
 def upgrade():
     with op.batch_alter_table("user_account", schema=None) as batch_op:
@@ -74,27 +85,29 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder_digest")),
         sa.UniqueConstraint("user_id", "day", name=op.f("uq_reminder_digest_user_id_day")),
     )
+    op.create_table(
+        "followup_mark",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scanned_until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("swept_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_followup_mark")),
+    )
     with op.batch_alter_table("referral", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_referral_network_id_accepted_at_waiting",
-            ["network_id", "accepted_at"],
-            unique=False,
-            postgresql_where=sa.text("status IN ('accepted', 'scheduled')"),
-            sqlite_where=sa.text("status IN ('accepted', 'scheduled')"),
-        )
-        batch_op.create_index(
-            "ix_referral_network_id_visited_at_waiting",
-            ["network_id", "visited_at"],
-            unique=False,
-            postgresql_where=sa.text("status = 'visited'"),
-            sqlite_where=sa.text("status = 'visited'"),
-        )
+        for name, column, where in WAITING_INDEXES:
+            batch_op.create_index(
+                name,
+                ["network_id", "priority", column],
+                unique=False,
+                postgresql_where=sa.text(where),
+                sqlite_where=sa.text(where),
+            )
 
 
 def downgrade():
     with op.batch_alter_table("referral", schema=None) as batch_op:
-        batch_op.drop_index("ix_referral_network_id_visited_at_waiting")
-        batch_op.drop_index("ix_referral_network_id_accepted_at_waiting")
+        for name, _column, _where in reversed(WAITING_INDEXES):
+            batch_op.drop_index(name)
+    op.drop_table("followup_mark")
     op.drop_table("reminder_digest")
     with op.batch_alter_table("reminder", schema=None) as batch_op:
         batch_op.drop_index("ix_reminder_referral_id_final")
