@@ -105,7 +105,7 @@ def _admin(url: str, *statements: str) -> None:
 
 def main() -> int:
     args = _arguments()
-    console = Console()
+    console = Console(width=120)
     from bench.http import build_or_reuse
 
     build_or_reuse(args, console)
