@@ -26,8 +26,8 @@ def practitioner_overview(user: User) -> dict:
         .options(*ROWS_WITH_PARTIES)
     ).all()
     now = utcnow()
-    late = overdue_referrals(user.network_ids, now, receiver_ids=ids, limit=10)
-    rules = rules_for(sorted({o.network_id for o in late}))
+    rules = rules_for(user.network_ids)
+    late = overdue_referrals(user.network_ids, now, receiver_ids=ids, limit=10, rules=rules)
     return {
         "late": [(o, rules[o.network_id].business_days_between(o.deadline, now)) for o in late],
         "now": now,

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, union_all
 
 from app.extensions import db
 from app.followup.rules import ANSWER, STAGE_STATUSES, STAGES, Rules, rules_of, stage_started
 from app.models import Network, Priority, Referral
+from app.models.base import UTCDateTime
 
 
 def rules_for(network_ids: list[int] | None) -> dict[int, Rules]:
@@ -110,42 +111,49 @@ def overdue_referrals(
     stages: tuple[str, ...] = STAGES,
     receiver_ids: list[int] | None = None,
     limit: int | None = None,
+    rules: dict[int, Rules] | None = None,
 ) -> list[Overdue]:
-    """Overdue referrals of these networks (all for None), most overdue first.
+    """Overdue referrals of these networks (all for None), most overdue first: one SELECT
+    (the stages in a UNION ALL), plus one for the rules unless they are given.
 
     The worklist, the dashboards and the reminder engine's callers read this; the caller
     has checked that the acting user sees these networks (policy.manages_network)."""
-    rules = rules_for(network_ids)
-    found: list[Overdue] = []
+    rules = rules if rules is not None else rules_for(network_ids)
+    parts = []
     for stage in stages:
-        started = stage_started(stage).label("started_at")
-        query = select(
+        started = stage_started(stage)
+        part = select(
+            literal(stage).label("stage"),
             Referral.id,
             Referral.network_id,
             Referral.priority,
-            started,
+            started.label("started_at"),
             Referral.sender_id,
             Referral.receiver_id,
         ).where(overdue_condition(stage, rules, now))
         if receiver_ids is not None:
-            query = query.where(Referral.receiver_id.in_(receiver_ids))
+            part = part.where(Referral.receiver_id.in_(receiver_ids))
         if limit is not None:
-            query = query.order_by(started).limit(limit)
-        for row in db.session.execute(query):
-            rule = rules[row.network_id]
-            deadline = rule.deadline(stage, row.priority, row.started_at)
-            found.append(
-                Overdue(
-                    row.id,
-                    row.network_id,
-                    stage,
-                    Priority(row.priority),
-                    row.started_at,
-                    deadline,
-                    row.sender_id,
-                    row.receiver_id,
-                )
+            part = part.order_by(started).limit(limit).subquery().select()
+        parts.append(part)
+    if not parts:
+        return []
+    found = []
+    for row in db.session.execute(union_all(*parts)):
+        started_at = UTCDateTime().process_result_value(row.started_at, db.engine.dialect)
+        deadline = rules[row.network_id].deadline(row.stage, row.priority, started_at)
+        found.append(
+            Overdue(
+                row.id,
+                row.network_id,
+                row.stage,
+                Priority(row.priority),
+                started_at,
+                deadline,
+                row.sender_id,
+                row.receiver_id,
             )
+        )
     found.sort(key=lambda o: o.deadline)
     return found[:limit] if limit is not None else found
 
