@@ -118,6 +118,7 @@ def pages_of(role: str, world) -> list[str]:
             "/admin/users/",
             "/admin/users/new",
             f"/admin/users/{world['gp_user'].id}/edit",
+            f"/networks/{gp.network_id}/rules",
         ]
     return ["/dashboard", "/admin/audit/", "/admin/users/", "/members/"]
 
