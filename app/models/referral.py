@@ -110,8 +110,8 @@ class Referral(Base):
             "network_id",
             "priority",
             "accepted_at",
-            postgresql_where=text("status IN ('accepted', 'scheduled')"),
-            sqlite_where=text("status IN ('accepted', 'scheduled')"),
+            postgresql_where=text("status = 'accepted' OR status = 'scheduled'"),
+            sqlite_where=text("status = 'accepted' OR status = 'scheduled'"),
         ),
         Index(
             "ix_referral_network_id_priority_visited_at_waiting",

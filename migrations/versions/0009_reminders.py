@@ -26,7 +26,7 @@ WAITING_INDEXES = (
     (
         "ix_referral_network_id_priority_accepted_at_waiting",
         "accepted_at",
-        "status IN ('accepted', 'scheduled')",
+        "status = 'accepted' OR status = 'scheduled'",
     ),
     ("ix_referral_network_id_priority_visited_at_waiting", "visited_at", "status = 'visited'"),
 )
