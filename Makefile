@@ -1,6 +1,7 @@
 # refnet: two commands do all the set-up.
 #   make run   create .venv, install, migrate the SQLite database under instance/,
 #              load demo data when empty, serve http://127.0.0.1:5000 (PORT overrides)
+#              with the reminder worker (flask reminders run) beside it
 #   make test  install the dev requirements and run the whole suite (SQLite, and
 #              PostgreSQL too when TEST_DATABASE_URL is set)
 
@@ -30,6 +31,9 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data --if-empty
+	@# The reminder worker (flask reminders run) runs beside the server and stops with it.
+	$(BIN)/flask reminders run & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 lint: install-dev

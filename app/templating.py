@@ -12,6 +12,7 @@ from flask import Flask, g, url_for
 from flask_login import current_user
 from werkzeug.datastructures import iter_multi_items
 
+from app.followup.rules import STAGE_LABELS
 from app.members.forms import MEMBER_KIND_LABELS
 from app.models import (
     OPEN_STATUSES,
@@ -102,6 +103,11 @@ def referral_url(referral_id: int) -> str:
     return f"{prefix}{int(referral_id)}"
 
 
+def stage_label(stage: str) -> str:
+    """What a referral waits for at a follow-up stage: an answer, the visit, the outcome."""
+    return STAGE_LABELS.get(stage, stage)
+
+
 def priority_label(priority) -> str:
     return PRIORITY_LABELS[Priority(priority)]
 
@@ -162,6 +168,7 @@ def init_templating(app: Flask) -> None:
         list_url=list_url,
         words=words,
         priority_label=priority_label,
+        stage_label=stage_label,
         member_kind_label=member_kind_label,
         step_label=step_label,
         can_send_to=can_send_to,

@@ -248,10 +248,10 @@ def world(make, db, app):
         "advice_id": advice.id,
         "session_id": signed_in.id,
         "message_id": undelivered.id,
+        "network_id": victim_network.id,
         "action": "accept",
         "verb": "deactivate",
         "token": "not-a-valid-invitation",
-        "network_id": victim_network.id,
         "table": "members",
         "fmt": "csv",
     }

@@ -16,6 +16,7 @@ from app.models import (
     ApiToken,
     Member,
     Message,
+    Network,
     Notification,
     OutboxMessage,
     Referral,
@@ -79,6 +80,10 @@ def _state(db, world):
         db.session.get(OutboxMessage, world["undelivered"].id).failed_at,
         db.session.get(AdviceRequest, world["advice"].id).status,
         db.session.scalar(select(func.count()).select_from(Message)),
+        # The network's follow-up rules (the rules page).
+        (network := db.session.get(Network, referral.network_id)).timezone,
+        network.deadlines,
+        network.expire_after_days,
     )
 
 

@@ -35,7 +35,7 @@ def networks(make, db):
     make.member(riverside, name="Left", active=False, accepting=False)
     for days, status in (
         (2, Status.SENT),
-        (6, Status.SENT),  # unanswered for over 5 days
+        (9, Status.SENT),  # past its deadline (5 business days, routine)
         (40, Status.SENT),  # unanswered, and older than 30 days
         (3, Status.ACCEPTED),
         (60, Status.CLOSED),
@@ -66,8 +66,9 @@ def test_coordinator_sees_its_network_only(networks, db):
     assert figures["referrals"].open == 4
     assert (figures["members_total"], figures["members_active"]) == (4, 3)
     assert figures["members_accepting"] == 2
-    assert figures["sent_last_30_days"] == 4  # 2, 3, 6 and 10 days ago
-    assert figures["unanswered_over_5_days"] == 2  # 6 and 40 days ago
+    assert figures["sent_last_30_days"] == 4  # 2, 3, 9 and 10 days ago
+    # By the network's rules: 9 and 40 days ago; not the one of 2 days (5 business days).
+    assert figures["overdue"] == {"answer": 2, "visit": 0, "outcome": 0}
     assert [n.name for n in figures["networks"]] == ["Riverside"]
 
 
@@ -77,7 +78,7 @@ def test_admin_sees_every_network(networks, db):
     assert figures["referrals"].by_status[Status.SENT] == 8
     assert figures["members_total"] == 6
     assert figures["sent_last_30_days"] == 9
-    assert figures["unanswered_over_5_days"] == 7
+    assert figures["overdue"]["answer"] == 7
     assert figures["networks"] is None
 
 
@@ -88,7 +89,9 @@ def test_the_page_shows_the_same_figures(networks, login):
         "active members (2 accepting)": 3,
         "open referrals": 4,
         "sent in the last 30 days": 4,
-        "unanswered for over 5 days": 2,
+        "unanswered past their deadline": 2,
+        "visits overdue": 0,
+        "outcomes overdue": 0,
     }
     assert _bars(html) == {
         "sent": 3,

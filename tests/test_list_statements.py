@@ -133,7 +133,8 @@ def test_api_list_costs_two_statements_at_25_and_100_rows(crowd, db, client, log
 
 def test_practitioner_dashboard_loads_its_waiting_list_in_one_statement(crowd, db, login):
     """Ten referrals waiting, each from another sender about another client: the user (with
-    the unread count), the waiting list, counts to and from."""
+    the unread count), the waiting list, counts to and from; the network's follow-up rules
+    and what is overdue for them (one UNION of the three stages)."""
     client = login(crowd["practitioner"])
     html_statements = _statements(db, client, "/dashboard")
-    assert html_statements == 4
+    assert html_statements == 6

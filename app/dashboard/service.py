@@ -8,9 +8,10 @@ from sqlalchemy import func, select, true
 
 from app.auth.policy import managed_network_ids
 from app.extensions import db
-from app.models import Member, Referral, Role, Status, User, utcnow
+from app.followup.overdue import count_overdue, overdue_referrals, rules_for
+from app.models import Member, Network, Referral, Role, Status, User, utcnow
 from app.referrals.counts import status_counts
-from app.referrals.day_counts import in_status_sent_before, sent_since, status_counts_in
+from app.referrals.day_counts import sent_since, status_counts_in
 from app.referrals.listing import ROWS_WITH_PARTIES
 
 
@@ -24,7 +25,12 @@ def practitioner_overview(user: User) -> dict:
         .limit(10)
         .options(*ROWS_WITH_PARTIES)
     ).all()
+    now = utcnow()
+    rules = rules_for(user.network_ids)
+    late = overdue_referrals(user.network_ids, now, receiver_ids=ids, limit=10, rules=rules)
     return {
+        "late": [(o, rules[o.network_id].business_days_between(o.deadline, now)) for o in late],
+        "now": now,
         "inbox": status_counts(Referral.receiver_id.in_(ids)),
         "outbox": status_counts(Referral.sender_id.in_(ids)),
         "waiting": waiting,
@@ -53,11 +59,18 @@ def network_overview(user: User | None) -> dict:
         "members_active": members[1],
         "members_accepting": members[2],
         "sent_last_30_days": sent_since(network_ids, now - timedelta(days=30)),
-        "unanswered_over_5_days": in_status_sent_before(
-            network_ids, Status.SENT, now - timedelta(days=5)
-        ),
+        # Overdue by each network's own rules (app/followup/rules.py), per stage.
+        "overdue": count_overdue(network_ids, now),
         "networks": user.networks if user is not None and user.role == Role.COORDINATOR else None,
+        "managed_networks": _managed_networks(network_ids),
     }
+
+
+def _managed_networks(network_ids: list[int] | None) -> list[Network]:
+    query = select(Network).order_by(Network.name)
+    if network_ids is not None:
+        query = query.where(Network.id.in_(network_ids))
+    return list(db.session.scalars(query))
 
 
 def overview(user: User) -> tuple[str, dict]:

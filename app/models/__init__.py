@@ -23,6 +23,7 @@ from app.models.network import Network
 from app.models.notification import Notification
 from app.models.outbox import OutboxMessage
 from app.models.referral import Referral, ReferralDayCount, ReferralEvent
+from app.models.reminder import FollowupMark, Reminder, ReminderDigest
 from app.models.user import User, user_member, user_network
 from app.models.user_session import UserSession
 
@@ -37,6 +38,7 @@ __all__ = [
     "Client",
     "ClientLink",
     "Document",
+    "FollowupMark",
     "IdempotencyKey",
     "Member",
     "MemberKind",
@@ -50,6 +52,8 @@ __all__ = [
     "ReferralDayCount",
     "ReferralEvent",
     "ReferralKind",
+    "Reminder",
+    "ReminderDigest",
     "Role",
     "Specialty",
     "Status",

@@ -14,7 +14,8 @@ from app.models.enums import NetworkKind
 
 
 def default_deadlines() -> dict[str, Any]:
-    """Deadlines per stage and priority (DESIGN.md follow-up defaults)."""
+    """The follow-up rules: deadlines per stage and priority (DESIGN.md defaults), reminder
+    cadence and holiday country. Read through app/followup/rules.py, never directly."""
     return {
         "respond": {
             "stat": {"hours": 4},
@@ -29,6 +30,11 @@ def default_deadlines() -> dict[str, Any]:
             "routine": {"days": 30},
         },
         "close": {"days": 7},
+        # The first reminder at the deadline, then every N business days, at most M.
+        "remind_every_business_days": 2,
+        "remind_at_most": 3,
+        # ISO 3166 country whose public holidays are not business days; None: weekends only.
+        "holiday_country": None,
     }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
@@ -112,6 +113,33 @@ class Referral(Base):
         # An admin's list of every referral, newest first, paged on (sent_at, id).
         Index("ix_referral_sent_at_id", "sent_at", "id"),
         Index("ix_referral_client_id_receiver_id", "client_id", "receiver_id"),
+        # Overdue counts and the reminder scan (app/followup/overdue.py): the referrals that
+        # wait at a stage, by network, priority and when the wait began. Partial, so the
+        # closed history costs nothing, and a count is an index-only range per priority.
+        Index(
+            "ix_referral_network_id_priority_sent_at_waiting",
+            "network_id",
+            "priority",
+            "sent_at",
+            postgresql_where=text("status = 'sent'"),
+            sqlite_where=text("status = 'sent'"),
+        ),
+        Index(
+            "ix_referral_network_id_priority_accepted_at_waiting",
+            "network_id",
+            "priority",
+            "accepted_at",
+            postgresql_where=text("status = 'accepted' OR status = 'scheduled'"),
+            sqlite_where=text("status = 'accepted' OR status = 'scheduled'"),
+        ),
+        Index(
+            "ix_referral_network_id_priority_visited_at_waiting",
+            "network_id",
+            "priority",
+            "visited_at",
+            postgresql_where=text("status = 'visited'"),
+            sqlite_where=text("status = 'visited'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

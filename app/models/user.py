@@ -7,7 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -40,6 +40,9 @@ user_network = Table(
 class User(UserMixin, Base):
     # "user" is a reserved word in PostgreSQL.
     __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint("reminder_mail IN ('immediate', 'digest')", name="reminder_mail_choice"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -53,6 +56,10 @@ class User(UserMixin, Base):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the last invitation was sent: a new one makes the links of the older ones void.
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reminder e-mails one by one ("immediate") or gathered in one daily digest ("digest").
+    reminder_mail: Mapped[str] = mapped_column(
+        String(16), default="immediate", server_default="immediate"
+    )
 
     members: Mapped[list[Member]] = relationship(
         secondary=user_member, lazy="selectin", order_by="Member.name"

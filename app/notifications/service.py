@@ -12,10 +12,11 @@ from flask import has_request_context, request
 from sqlalchemy import ColumnElement, Select, event, func, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from app.audit.service import record
 from app.auth.policy import NO_ACCESS
 from app.extensions import db
 from app.models import Notification, User, utcnow
-from app.refusals import NotFound
+from app.refusals import Invalid, NotFound
 
 
 def _unread_of(user: User):
@@ -90,3 +91,20 @@ def read_all(user: User, *, referral_id: int | None = None) -> None:
     if referral_id is not None:
         stmt = stmt.where(Notification.referral_id == referral_id)
     db.session.execute(stmt)
+
+
+REMINDER_MAIL_CHOICES = {
+    "immediate": "Each reminder by e-mail when it is due",
+    "digest": "One e-mail a day with all of them (at 7:00)",
+}
+
+
+def set_reminder_mail(user: User, choice) -> None:
+    """The user's own choice: reminder e-mails one by one, or one daily digest."""
+    if choice not in REMINDER_MAIL_CHOICES:
+        raise Invalid(
+            "Choose how reminders reach you.", {"reminder_mail": "Choose one of the two."}
+        )
+    if user.reminder_mail != choice:
+        user.reminder_mail = choice
+        record("update", "user", user.id, user=user, detail=f"reminder_mail={choice}")

@@ -82,6 +82,10 @@ def tell_other_side(
         names["appointment"] = f"{referral.appointment_at.astimezone(tz):%d %b %Y, %H:%M}"
     message = phrase.format(**names)
     link = _link(referral)
+    body = f"{message}.\n\nOpen the referral in refnet to see the details:\n{link}\n"
+    if action == "expire":  # one click to the send form, filled in from this referral
+        again = external_url("referrals.new", again=referral.id)
+        body += f"\nSend the client to someone else:\n{again}\n"
     for member_id in _audience(referral, action, actor_parties):
         member = sender if member_id == sender.id else receiver
         users = [u for u in _users_acting_for(member_id) if actor is None or u.id != actor.id]
@@ -97,7 +101,7 @@ def tell_other_side(
             queue_email(
                 address,
                 f"refnet: {message}",
-                f"{message}.\n\nOpen the referral in refnet to see the details:\n{link}\n",
+                body,
                 {"X-Refnet-Referral": str(referral.id)},
             )
     tell_client(referral, action)  # the client's own e-mail, when they agreed to one

@@ -16,13 +16,14 @@ from app.extensions import db
 from app.forms import submitted
 from app.members.choices import chosen_member, member_choices, picker_members
 from app.members.service import DirectoryQuery
-from app.models import Member, NetworkKind, Role
+from app.models import Client, Member, NetworkKind, Role
 from app.referrals import once
 from app.referrals.blueprint import bp
 from app.referrals.clients import ClientInput, clients_to_choose
 from app.referrals.documents import check_uploads, store_documents
 from app.referrals.errors import InvalidReferral, PossibleDuplicate, ReferralError
 from app.referrals.forms import SendForm
+from app.referrals.send_again import send_again_values
 from app.referrals.service import NewReferral, send_referral
 from app.referrals.vocabulary import PROFESSIONAL, Vocabulary, words_of_network
 
@@ -123,6 +124,23 @@ def _already_sent(key: str):
     return redirect(url_for("referrals.detail", referral_id=done.referral_id))
 
 
+def _fill_in_again(form: SendForm) -> None:
+    """`?again=<id>`: the form filled in from an earlier referral (the link in the e-mail
+    of an expired one); the receiver is chosen anew."""
+    problems = f.FieldProblems()
+    again = f.query_integer(problems, "again", request.args.get("again"), low=1, high=f.MAX_ID)
+    if again is None:
+        return
+    values = send_again_values(current_user, again)
+    for name, value in values.items():
+        getattr(form, name).data = value
+    client = values["client_id"]
+    if all(choice.value != client for choice in form.client_id.choices):
+        picked = db.session.get(Client, int(client))
+        form.client_id.choices.append(SelectChoice(client, picked.display_name))
+    flash(f"Filled in from referral #{again}: choose whom to send the client to.", "info")
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.PRACTITIONER)
 def new():
@@ -137,6 +155,7 @@ def new():
     status = 200
     if request.method == "GET":
         form.send_token.data = secrets.token_urlsafe(24)
+        _fill_in_again(form)
     key = _form_key(form.send_token.data)
     if form.validate_on_submit():
         if key is not None and (done := _already_sent(key)) is not None:

@@ -192,6 +192,7 @@ def pages_of(role: str, world) -> list[str]:
             f"/advice/{world['advice'].id}",
             f"/reports/networks/{gp.network_id}",
             f"/reports/networks/{gp.network_id}?sort=balance&dir=desc&kind=clinical",
+            f"/networks/{gp.network_id}/rules",
         ]
     return [
         "/dashboard",
