@@ -20,7 +20,7 @@ from app.models import (
     utcnow,
 )
 from app.referrals.states import TRANSITIONS, Party
-from app.referrals.status_rules import FORWARDED_LABEL, STATUS_LABELS
+from app.referrals.status_rules import FORWARDED_LABEL, SENDER_SIDE_LABELS, STATUS_LABELS
 from app.referrals.vocabulary import PRIORITY_LABELS, Vocabulary, words, words_of_network
 
 # Steps refnet takes itself (expiry); only these say "by refnet" when no person acted.
@@ -69,7 +69,16 @@ def referral_status_label(referral) -> str:
     otherwise in the words of its kind."""
     if referral.display_status == "forwarded":
         return FORWARDED_LABEL
+    if referral.status in SENDER_SIDE_LABELS and _acts_for(referral.sender_id):
+        return SENDER_SIDE_LABELS[referral.status]  # the referral waits on this reader
     return status_label(referral.status, referral.kind)
+
+
+def _acts_for(member_id: int) -> bool:
+    user = current_user
+    if not user or not user.is_authenticated or user.role != Role.PRACTITIONER:
+        return False
+    return any(m.id == member_id for m in user.members)
 
 
 def priority_label(priority) -> str:

@@ -78,6 +78,9 @@ def values_for(
             }[form]
             if form == "local":  # read back in the network's timezone
                 at = local.replace(tzinfo=cast.tz).astimezone(UTC)
+        if action == Action.RESCHEDULE and at == row["appointment_at"]:  # a new time it is
+            at += timedelta(minutes=1)
+            value = at.isoformat()
         values = {"appointment_at": value}
         expect = {"scheduled_at": now, "appointment_at": at}
         if action == Action.RESCHEDULE:  # a new time; when it was first scheduled stays
@@ -162,6 +165,22 @@ def values_for(
         expect = {"closed_at": now, "outcome": outcome.strip(), "business_value": amount}
         bad = [{"outcome": o} for o in (None, "", "ok", 5)]
         bad += [{"outcome": outcome, "value": v} for v in wrong_values]
+    elif action == Action.REQUEST_INFO:
+        question = draw(st.sampled_from(["Latest blood results?", "  Which medication?  "]))
+        values = {"question": question}
+        expect = {"info_requested_at": now, "info_question": question.strip()}
+        bad = [{"question": q} for q in (None, "", "no", "   ", 7, "x" * 5001, "a\x00b")]
+    elif action == Action.PROVIDE_INFO:
+        answer = draw(st.sampled_from(["Results attached.", "  None at the moment  "]))
+        values = {"answer": answer}
+        asked = row["info_requested_at"] or now
+        waited = max(int((now - asked).total_seconds()), 0)
+        expect = {
+            "info_requested_at": None,
+            "info_question": None,
+            "sender_wait_seconds": row["sender_wait_seconds"] + waited,
+        }
+        bad = [{"answer": a} for a in (None, "", " ", 3, "x" * 5001)]
     # Every action takes an optional note; a bad one spoils otherwise good values.
     note = draw(st.sampled_from([None, "", "Phoned the client", "  padded  "]))
     if note is not None:

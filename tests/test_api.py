@@ -93,7 +93,7 @@ def test_whole_journey_through_the_api(client, net, db):
     read = client.get(f"{API}/referrals/{sent['id']}", headers=net["b"])
     assert read.headers["Cache-Control"] == "no-store" and "Set-Cookie" not in read.headers
     seen = read.get_json()
-    assert seen["allowed_actions"] == ["accept", "decline", "forward"]
+    assert seen["allowed_actions"] == ["accept", "decline", "forward", "request-info"]
     referral = act(client, net["b"], seen, "accept").get_json()
     assert (referral["status"], referral["version"]) == ("accepted", 2)
     appointment = (utcnow() + timedelta(days=3)).replace(microsecond=0)

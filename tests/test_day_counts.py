@@ -42,6 +42,8 @@ ACTORS = {
     "no-show": "receiver",
     "close": "receiver",
     "reschedule": "receiver",
+    "request-info": "receiver",
+    "provide-info": "sender",
 }
 assert set(ACTORS) == {t.action.value for t in TRANSITIONS.values()}, "every action has its actor"
 
@@ -54,6 +56,8 @@ def _values(action: str, referral: Referral, forward_to: int) -> dict:
         "appointment_at": (now + timedelta(days=2)).isoformat(),
         "visit_date": now.date().isoformat(),
         "outcome": "Seen and treated",
+        "question": "Latest results?",
+        "answer": "Attached.",
         "confirm_early_visit": True,
         # Half the no-shows cancel the referral, half go back to accepted.
         "cancel": action == "no-show" and referral.id % 2 == 0,

@@ -86,6 +86,7 @@ GUIDED_WEIGHT = {
     Action.RECORD_VISIT: 3,
     Action.NO_SHOW: 3,
     Action.CLOSE: 4,
+    Action.PROVIDE_INFO: 4,
 }
 WAIT = st.integers(0, 3 * 24 * 60).map(lambda minutes: timedelta(minutes=minutes))
 

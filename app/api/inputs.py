@@ -126,6 +126,11 @@ class ActionRequest(Body):
     visit_date: str | None = checked("record-visit: ISO date.")
     outcome: str | None = checked("close: the outcome note.")
     value: Amount | None = checked("close: closed-business value, professional referrals only.")
+    question: str | None = checked("request-info: the question to the sender.", maxLength=5000)
+    answer: str | None = checked(
+        "provide-info: the sender's answer (documents are attached on the referral's page).",
+        maxLength=5000,
+    )
     note: str | None = checked(maxLength=2000)
     cancel: bool | None = checked("no-show: cancel instead of rescheduling.")
     suggested_member_id: int | None = checked("decline: another member.")

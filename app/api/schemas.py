@@ -152,6 +152,17 @@ class Referral(ReferralSummary):
     closed_at: Moment | None
     cancelled_at: Moment | None
     expired_at: Moment | None
+    info_requested_at: Moment | None = Field(
+        description="When the receiver asked the open question (status info_requested)."
+    )
+    info_question: str | None = Field(
+        description="The receiver's open question; the answer is the provide-info event's note."
+    )
+    sender_wait_seconds: int = Field(
+        ge=0,
+        description="Seconds the referral waited on its sender's answers (closed waits only): "
+        "the receiver's answer clock does not count them.",
+    )
     status_reason: str | None = Field(description="Why it was declined or cancelled.")
     outcome: str | None = Field(description="The receiver's outcome note to the sender.")
     business_value: Money | None = Field(

@@ -35,8 +35,10 @@ from app.demo.timeline import (
     NO_SHOW,
     PRIORITIES,
     PRIORITY_CUM,
+    PROVIDE_INFO,
     RECEIVER,
     RECORD_VISIT,
+    REQUEST_INFO,
     SCHEDULE,
     SCHEDULED,
     SEND,
@@ -56,6 +58,7 @@ REFERRAL_COLUMNS = (
     "service", "notes", "sent_at", "accepted_at", "declined_at", "scheduled_at",
     "appointment_at", "visited_at", "closed_at", "cancelled_at", "expired_at", "updated_at",
     "status_reason", "outcome", "business_value", "valid_until", "version",
+    "info_requested_at", "info_question", "sender_wait_seconds",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "referral_id", "actor_id", "action", "from_status", "to_status", "note", "at",
@@ -70,6 +73,19 @@ EXPIRED_REASON = "No answer in time"  # what the referral service records on exp
 # every status in their outbox and some referrals in their inbox, whatever the size.
 PINNED = tuple((0, 1, status) for status in STATUSES) + tuple(
     (1, 0, status) for status in (CLOSED, SENT, ACCEPTED, VISITED, SCHEDULED)
+)
+# The receiver's questions before it answers, and the senders' answers (demo texts).
+QUESTIONS = (
+    "Could you send the latest blood results?",
+    "Has the client already seen another specialist for this?",
+    "Which medication is the client taking at the moment?",
+    "Can you tell us more about how long this has been going on?",
+)
+ANSWERS = (
+    "Attached the results from last week.",
+    "No, this is the first referral for it.",
+    "Only the medication listed in the notes.",
+    "About three months, getting slowly worse.",
 )
 # Actions whose event carries the referral's status reason as its note.
 REASON_ACTIONS = frozenset({DECLINE, FORWARD, CANCEL, EXPIRE})
@@ -249,6 +265,8 @@ class ReferralGenerator:
         # One datetime per step; the referral's columns reuse the same objects.
         fromts = datetime.fromtimestamp
         at: dict[str, datetime] = {}
+        question = None
+        asked = 0
         events = batch.events
         event_id = self.ids.event
         for (action, from_status, to_status, _offset, side), ts in zip(
@@ -267,6 +285,11 @@ class ReferralGenerator:
                 note = status_reason
             elif action == CLOSE:
                 note = outcome
+            elif action == REQUEST_INFO:
+                asked = int(self.r() * len(QUESTIONS))
+                note = question = QUESTIONS[asked]
+            elif action == PROVIDE_INFO:
+                note = ANSWERS[asked]
             elif forwarded_from is not None and action == SEND:
                 note = f"Forwarded from referral #{forwarded_from}"
             events.append(
@@ -282,6 +305,13 @@ class ReferralGenerator:
         cancelled_at = at.get(CANCEL)
         if cancelled_at is None and timeline.no_show_cancel:
             cancelled_at = at[NO_SHOW]
+        # An open question stays on the referral (and on one cancelled while it was open).
+        info_requested_at = info_question = None
+        if REQUEST_INFO in at and PROVIDE_INFO not in at:
+            info_requested_at, info_question = at[REQUEST_INFO], question
+        sender_wait = 0
+        if PROVIDE_INFO in at:
+            sender_wait = int((at[PROVIDE_INFO] - at[REQUEST_INFO]).total_seconds())
         service, referral_reason, notes = texts
         batch.referrals.append(
             (
@@ -292,7 +322,7 @@ class ReferralGenerator:
                 scheduled_at, appointment_at, at.get(RECORD_VISIT), at.get(CLOSE),
                 cancelled_at, at.get(EXPIRE), events[-1][7],
                 status_reason, outcome, value, self._valid_until_from(times.visit_day),
-                len(timeline.steps),
+                len(timeline.steps), info_requested_at, info_question, sender_wait,
             )
         )  # fmt: skip
         return referral_id

@@ -46,6 +46,8 @@ class Priority(StrEnum):
 
 class Status(StrEnum):
     SENT = "sent"
+    # The receiver asked the sender a question; the referral waits on the sender's answer.
+    INFO_REQUESTED = "info_requested"
     ACCEPTED = "accepted"
     DECLINED = "declined"
     SCHEDULED = "scheduled"
@@ -59,4 +61,6 @@ class Status(StrEnum):
         return self in OPEN_STATUSES
 
 
-OPEN_STATUSES = frozenset({Status.SENT, Status.ACCEPTED, Status.SCHEDULED, Status.VISITED})
+OPEN_STATUSES = frozenset(
+    {Status.SENT, Status.INFO_REQUESTED, Status.ACCEPTED, Status.SCHEDULED, Status.VISITED}
+)

@@ -67,6 +67,7 @@ REFERRAL_CHECKS = (
     # Clinical referrals never carry money (Anti-Kickback Statute, Stark law).
     CheckConstraint("kind = 'professional' OR business_value IS NULL", name="clinical_no_value"),
     CheckConstraint("business_value IS NULL OR business_value >= 0", name="value_not_negative"),
+    CheckConstraint("sender_wait_seconds >= 0", name="sender_wait_not_negative"),
     *stage_field_checks(),
 )
 
@@ -118,6 +119,12 @@ class Referral(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While the referral waits on its sender: when the receiver asked, and the question.
+    info_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    info_question: Mapped[str | None] = mapped_column(Text)
+    # Seconds the referral has waited on its sender's answers (added up at each provide-info):
+    # the receiver's answer clock does not run then (app/referrals/clock.py).
+    sender_wait_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     # Decline or cancel reason.

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from app import fields as f
 from app.extensions import db
 from app.models import Member, Network, Referral, ReferralKind, Status
+from app.referrals.documents import check_uploads
+from app.referrals.errors import InvalidReferral
 from app.referrals.states import TRANSITIONS, Action
 from app.referrals.vocabulary import words
 
@@ -196,6 +198,49 @@ def _close(referral, values, problems, now):
     return {"status": Status.CLOSED, "closed_at": now, "outcome": outcome, "business_value": amount}
 
 
+def _request_info(referral, values, problems, now):
+    question = f.text(
+        problems,
+        "question",
+        values.get("question"),
+        label="Question",
+        required=True,
+        min_len=3,
+        max_len=5000,
+        multiline=True,
+    )
+    return {"status": Status.INFO_REQUESTED, "info_requested_at": now, "info_question": question}
+
+
+def _provide_info(referral, values, problems, now):
+    """The sender's answer: back to sent, the time it waited on the sender added up so that
+    the receiver's answer clock skips it (app/referrals/clock.py)."""
+    answer = f.text(
+        problems,
+        "answer",
+        values.get("answer"),
+        label="Answer",
+        required=True,
+        min_len=2,
+        max_len=5000,
+        multiline=True,
+    )
+    uploads = []
+    try:
+        uploads = check_uploads(list(values.get("documents") or []))
+    except InvalidReferral as exc:
+        problems.update(exc.fields)
+    waited = max(int((now - referral.info_requested_at).total_seconds()), 0)
+    return {
+        "status": Status.SENT,
+        "info_requested_at": None,
+        "info_question": None,
+        "sender_wait_seconds": referral.sender_wait_seconds + waited,
+        "_answer": answer,
+        "_documents": uploads,
+    }
+
+
 APPLY = {
     Action.ACCEPT: _accept,
     Action.DECLINE: _decline,
@@ -207,5 +252,7 @@ APPLY = {
     Action.RECORD_VISIT: _record_visit,
     Action.NO_SHOW: _no_show,
     Action.CLOSE: _close,
+    Action.REQUEST_INFO: _request_info,
+    Action.PROVIDE_INFO: _provide_info,
 }
 assert set(APPLY) == set(TRANSITIONS), "every transition has what it records"

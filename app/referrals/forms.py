@@ -99,6 +99,15 @@ class ActionForm(FlaskForm):
     value = StringField(
         "Closed-business value (optional)", description="Professional referrals only, e.g. 1250.00."
     )
+    question = TextAreaField(
+        "Your question to the sender",
+        validators=[Length(max=5000)],
+        description="The referral waits for the sender's answer; the sender is told.",
+    )
+    answer = TextAreaField("Your answer", validators=[Length(max=5000)])
+    documents = MultipleFileField(
+        "Documents (optional)", description="PDF, PNG or JPEG; up to 5 files of 10 MB each."
+    )
     note = TextAreaField("Note (optional)", validators=[Length(max=2000)])
     cancel = BooleanField("Cancel the referral instead of allowing a new appointment")
     confirm_early_visit = BooleanField("Yes, the visit was before the appointment")

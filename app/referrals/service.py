@@ -26,6 +26,7 @@ from app.models import (
 from app.referrals.access import parties_of
 from app.referrals.changes import APPLY, receiver_problem
 from app.referrals.clients import ClientInput, resolve_client
+from app.referrals.documents import store_documents
 from app.referrals.errors import (
     ActionForbidden,
     InvalidReferral,
@@ -246,13 +247,21 @@ def perform(
 
     from_status = referral.status
     forward_to = changes.pop("_forward_to", None)
+    uploads = changes.pop("_documents", ())
+    # What the event says besides the columns: the sender's answer lives in the timeline.
+    said = changes.pop("_answer", None)
     for name, value in changes.items():
         setattr(referral, name, value)
     db.session.flush()  # the version check happens here: a concurrent change raises
-    event_note = note or changes.get("status_reason") or changes.get("outcome")
+    if primary := said or changes.get("info_question"):  # a question or an answer, then the note
+        event_note = f"{primary}\n\n{note}" if note else primary
+    else:
+        event_note = note or changes.get("status_reason") or changes.get("outcome")
     _log_event(
         referral, transition.action.value, from_status, referral.status, actor, event_note, now
     )
+    if uploads:
+        store_documents(referral, uploads, actor)
     if forward_to is not None:
         _forward_copy(referral, forward_to, actor, now)
         db.session.expire(referral, ["forwarded_to_id"])  # read again: the copy links back

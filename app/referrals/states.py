@@ -19,6 +19,8 @@ class Action(StrEnum):
     RECORD_VISIT = "record-visit"
     NO_SHOW = "no-show"
     CLOSE = "close"
+    REQUEST_INFO = "request-info"
+    PROVIDE_INFO = "provide-info"
 
 
 class Party(StrEnum):
@@ -95,9 +97,27 @@ TRANSITIONS: dict[Action, Transition] = {
             "Forward to another member",
             optional=["reason"],
         ),
+        # The receiver needs more before it can answer: the referral waits on the sender.
+        _t(
+            Action.REQUEST_INFO,
+            [S.SENT],
+            S.INFO_REQUESTED,
+            [P.RECEIVER],
+            ["question"],
+            "Ask for more information",
+        ),
+        _t(
+            Action.PROVIDE_INFO,
+            [S.INFO_REQUESTED],
+            S.SENT,
+            [P.SENDER],
+            ["answer"],
+            "Answer the question",
+            optional=["documents"],
+        ),
         _t(
             Action.CANCEL,
-            [S.SENT, S.ACCEPTED, S.SCHEDULED],
+            [S.SENT, S.INFO_REQUESTED, S.ACCEPTED, S.SCHEDULED],
             S.CANCELLED,
             [P.SENDER, P.COORDINATOR],
             ["reason"],
