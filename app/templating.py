@@ -11,9 +11,11 @@ from flask_login import current_user
 from app.members.forms import MEMBER_KIND_LABELS
 from app.models import (
     OPEN_STATUSES,
+    REASON_CODE_LABELS,
     Member,
     MemberKind,
     Priority,
+    ReasonCode,
     ReferralEvent,
     Role,
     Status,
@@ -133,6 +135,7 @@ def init_templating(app: Flask) -> None:
         priority_label=priority_label,
         member_kind_label=member_kind_label,
         step_label=step_label,
+        reason_code_label=lambda code: REASON_CODE_LABELS[ReasonCode(code)],
         can_send_to=can_send_to,
         open_statuses=open_statuses,
         moment_ago=moment_ago,

@@ -29,20 +29,32 @@ def values_for(
     if action == Action.ACCEPT:
         expect = {"accepted_at": now}
     elif action == Action.DECLINE:
-        reason = draw(st.sampled_from(["No capacity this month", "  Out of our scope  "]))
-        values["reason"] = reason
+        code, reason = draw(
+            st.sampled_from(
+                [
+                    ("no_capacity", "No capacity this month"),
+                    ("other", "  Out of our scope  "),
+                    ("wrong_specialty", None),
+                ]
+            )
+        )
+        values = {"reason_code": code}
+        if reason is not None:
+            values["reason"] = reason
         suggested = None
         if draw(st.booleans()):  # the one member that is neither side and can receive
             suggested = cast.third_member(row)
             values["suggested_member_id"] = draw(st.sampled_from([suggested, str(suggested)]))
         expect = {
             "declined_at": now,
-            "status_reason": reason.strip(),
+            "reason_code": code,
+            "status_reason": reason.strip() if reason else "Wrong specialty",
             "suggested_member_id": suggested,
         }
-        bad = [{"reason": r} for r in (None, "", "no", "   ", 42)]
+        bad = [{"reason_code": "other", "reason": r} for r in (None, "", "no", "   ", 42)]
+        bad += [{"reason_code": c, "reason": "Full"} for c in (None, "", "busy", 3)]
         bad += [
-            {"reason": reason, "suggested_member_id": v}
+            {"reason_code": "no_capacity", "suggested_member_id": v}
             for v in (cast.member_ids["O"], "abc", 0, 10**7, True)
         ]
     elif action == Action.FORWARD:
@@ -56,10 +68,15 @@ def values_for(
         wrong += [cast.member_ids[m] for m in "DEO"]
         bad = [{"receiver_id": v} for v in wrong] + [{"receiver_id": target, "reason": 5}]
     elif action == Action.CANCEL:
-        reason = draw(st.sampled_from(["Client moved away", " Sent by mistake "]))
-        values = {"reason": reason}
-        expect = {"cancelled_at": now, "status_reason": reason.strip()}
-        bad = [{"reason": r} for r in (None, "", "ok", "  ", 12)]
+        code, reason = draw(
+            st.sampled_from(
+                [("client_declined", "Client moved away"), ("other", " Sent by mistake ")]
+            )
+        )
+        values = {"reason_code": code, "reason": reason}
+        expect = {"cancelled_at": now, "reason_code": code, "status_reason": reason.strip()}
+        bad = [{"reason_code": "other", "reason": r} for r in (None, "", "ok", "  ", 12)]
+        bad += [{"reason": "Client moved away"}, {"reason_code": "moved", "reason": "Moved"}]
     elif action == Action.EXPIRE:
         expect = {"expired_at": now, "status_reason": ANY_TEXT}
     elif action in (Action.SCHEDULE, Action.RESCHEDULE):
@@ -138,18 +155,24 @@ def values_for(
                     {},
                     {"cancel": False},
                     {"cancel": "no"},
-                    {"cancel": True},
-                    {"cancel": "on", "reason": " Client moved away "},
+                    {"cancel": False, "reason_code": "client_unreachable"},
+                    {"cancel": True, "reason_code": "client_unreachable"},
+                    {"cancel": "on", "reason_code": "other", "reason": " Client moved away "},
                 ]
             )
         )
         if values.get("cancel") in (True, "on"):
-            expect = {"cancelled_at": now, "status_reason": ANY_TEXT}
+            expect = {
+                "cancelled_at": now,
+                "status_reason": ANY_TEXT,
+                "reason_code": values["reason_code"],
+            }
             if "reason" in values:
                 expect["status_reason"] = values["reason"].strip()
         else:
             expect = {"appointment_at": None, "scheduled_at": None}
-        bad = [{"cancel": True, "reason": 7}]
+        bad = [{"cancel": True, "reason_code": "other", "reason": 7}, {"cancel": True}]
+        bad += [{"reason_code": "gone"}]
     elif action == Action.CLOSE:
         outcome = draw(st.sampled_from(["Treated; follow-up in 6 months", " Engaged "]))
         if row["kind"] == ReferralKind.CLINICAL:

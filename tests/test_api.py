@@ -135,7 +135,9 @@ def test_whole_journey_through_the_api(client, net, db):
 def test_stale_version_is_409_and_changes_nothing(client, net, db):
     referral = send(client, net)
     accepted = act(client, net["b"], referral, "accept").get_json()
-    response = act(client, net["b"], referral, "decline", reason="Too late now")
+    response = act(
+        client, net["b"], referral, "decline", reason="Too late now", reason_code="other"
+    )
     assert response.status_code == 409
     assert response.get_json()["error"] == "stale"
     db.session.expire_all()
@@ -292,7 +294,9 @@ def test_coordinator_reads_the_network_but_cannot_send(client, net, make, db):
     assert "practitioners" in refused.get_json()["message"]
     seen = client.get(f"{API}/referrals/{referral['id']}", headers=headers).get_json()
     assert seen["allowed_actions"] == ["forward", "cancel"]
-    cancelled = act(client, headers, seen, "cancel", reason="Sent to the wrong clinic")
+    cancelled = act(
+        client, headers, seen, "cancel", reason="Sent to the wrong clinic", reason_code="other"
+    )
     assert cancelled.get_json()["status"] == "cancelled"
 
 

@@ -91,6 +91,13 @@ def test_sender_or_coordinator_may_cancel_while_the_question_is_open(client, net
     asked = act(client, net["b"], first, "request-info", question="Results?").get_json()
     refused = act(client, net["b"], asked, "cancel", reason="Too late", reason_code="other")
     assert refused.status_code == 403
-    cancelled = act(client, net["coord"], asked, "cancel", reason="Client withdrew")
+    cancelled = act(
+        client,
+        net["coord"],
+        asked,
+        "cancel",
+        reason="Client withdrew",
+        reason_code="client_declined",
+    )
     assert cancelled.status_code == 200, cancelled.get_json()
     assert cancelled.get_json()["status"] == "cancelled"

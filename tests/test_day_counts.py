@@ -52,6 +52,7 @@ def _values(action: str, referral: Referral, forward_to: int) -> dict:
     now = utcnow()
     return {
         "reason": "Counted again",
+        "reason_code": "other",
         "receiver_id": forward_to,
         "appointment_at": (now + timedelta(days=2)).isoformat(),
         "visit_date": now.date().isoformat(),

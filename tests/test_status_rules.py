@@ -73,6 +73,7 @@ def _value_for(field: str, member_id: int):
         "valid_until": date(2030, 1, 1),
         "status_reason": "A reason",
         "info_question": "A question",
+        "reason_code": "other",
         "outcome": "Seen and treated",
         "business_value": Decimal("250.00"),
         "suggested_member_id": member_id,

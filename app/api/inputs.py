@@ -25,7 +25,7 @@ from pydantic_core import PydanticCustomError
 from app.api.errors import invalid
 from app.api.schemas import DisplayStatusValue, PriorityValue
 from app.fields import MAX_ID, MAX_PAGE
-from app.models import Priority, ReferralKind
+from app.models import Priority, ReasonCode, ReferralKind
 from app.referrals.listing import BOXES, DEFAULT_LIMIT, MAX_LIMIT
 
 MAX_SEARCH_LENGTH = 100
@@ -118,7 +118,14 @@ class NewReferral(Body):
 
 class ActionRequest(Body):
     version: int = Field(description="The version read; a different one is refused with 409 stale.")
-    reason: str | None = checked("decline, cancel; optional for forward.")
+    reason_code: str | None = checked(
+        "decline, cancel (required), no-show (required with cancel): one of the codes.",
+        enum=[*[c.value for c in ReasonCode], None],
+    )
+    reason: str | None = checked(
+        "decline, cancel, no-show: free text beside reason_code (required with `other`); "
+        "forward: optional."
+    )
     receiver_id: int | None = checked("forward: the new receiver.")
     appointment_at: str | None = checked(
         "schedule, reschedule: ISO date-time; without offset, network time."

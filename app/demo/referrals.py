@@ -58,10 +58,11 @@ REFERRAL_COLUMNS = (
     "service", "notes", "sent_at", "accepted_at", "declined_at", "scheduled_at",
     "appointment_at", "visited_at", "closed_at", "cancelled_at", "expired_at", "updated_at",
     "status_reason", "outcome", "business_value", "valid_until", "version",
-    "info_requested_at", "info_question", "sender_wait_seconds",
+    "info_requested_at", "info_question", "sender_wait_seconds", "reason_code",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "referral_id", "actor_id", "action", "from_status", "to_status", "note", "at",
+    "reason_code",
 )  # fmt: skip
 
 FAVOURITE_SHARE = 0.75
@@ -87,6 +88,13 @@ ANSWERS = (
     "Only the medication listed in the notes.",
     "About three months, getting slowly worse.",
 )
+# Reason codes drawn for declines and cancellations (the texts come from the catalogue).
+DECLINE_CODES = (
+    "no_capacity", "no_capacity", "outside_service_area", "not_eligible",
+    "missing_information", "wrong_specialty", "other",
+)  # fmt: skip
+CANCEL_CODES = ("client_declined", "client_declined", "client_unreachable", "other")
+NO_SHOW_CODE = "client_unreachable"
 # Actions whose event carries the referral's status reason as its note.
 REASON_ACTIONS = frozenset({DECLINE, FORWARD, CANCEL, EXPIRE})
 
@@ -259,6 +267,12 @@ class ReferralGenerator:
         if created_by is None:
             created_by = sender.user_id
         status_reason, outcome, value = self._outcome(timeline, receiver, reason)
+        code = None  # a forward (reason given) and an expiry carry no code
+        if status == DECLINED and reason is None:
+            code = DECLINE_CODES[int(self.r() * len(DECLINE_CODES))]
+        elif status == CANCELLED:
+            codes = CANCEL_CODES
+            code = NO_SHOW_CODE if timeline.no_show_cancel else codes[int(self.r() * len(codes))]
         if status == DECLINED and suggested is None and self.r() < SUGGEST_SHARE:
             suggested = self._colleague(receiver, avoid=(receiver.index, sender.index))
 
@@ -292,8 +306,9 @@ class ReferralGenerator:
                 note = ANSWERS[asked]
             elif forwarded_from is not None and action == SEND:
                 note = f"Forwarded from referral #{forwarded_from}"
+            coded = code if to_status in (DECLINED, CANCELLED) else None
             events.append(
-                (event_id, referral_id, actor, action, from_status, to_status, note, when)
+                (event_id, referral_id, actor, action, from_status, to_status, note, when, coded)
             )
             event_id += 1
         self.ids.event = event_id
@@ -322,7 +337,7 @@ class ReferralGenerator:
                 scheduled_at, appointment_at, at.get(RECORD_VISIT), at.get(CLOSE),
                 cancelled_at, at.get(EXPIRE), events[-1][7],
                 status_reason, outcome, value, self._valid_until_from(times.visit_day),
-                len(timeline.steps), info_requested_at, info_question, sender_wait,
+                len(timeline.steps), info_requested_at, info_question, sender_wait, code,
             )
         )  # fmt: skip
         return referral_id

@@ -7,9 +7,11 @@ from app.models.client import Client
 from app.models.document import Document
 from app.models.enums import (
     OPEN_STATUSES,
+    REASON_CODE_LABELS,
     MemberKind,
     NetworkKind,
     Priority,
+    ReasonCode,
     ReferralKind,
     Role,
     Status,
@@ -25,6 +27,7 @@ from app.models.user_session import UserSession
 
 __all__ = [
     "OPEN_STATUSES",
+    "REASON_CODE_LABELS",
     "ApiToken",
     "AuditLog",
     "Base",
@@ -38,6 +41,7 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "Priority",
+    "ReasonCode",
     "Referral",
     "ReferralDayCount",
     "ReferralEvent",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.columns import enum_column_type
-from app.models.enums import Priority, ReferralKind, Status
+from app.models.enums import REASON_CODE_LABELS, Priority, ReasonCode, ReferralKind, Status
 from app.referrals.status_rules import (
     STAGE_FIELDS,
     label_of,
@@ -127,7 +127,10 @@ class Referral(Base):
     sender_wait_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    # Decline or cancel reason.
+    # Decline or cancel reason: a code from a short list (reports count it) and free text.
+    reason_code: Mapped[ReasonCode | None] = mapped_column(
+        enum_column_type(ReasonCode, "reason_code")
+    )
     status_reason: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)
     business_value: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
@@ -162,6 +165,10 @@ class Referral(Base):
     def status_label(self) -> str:
         return label_of(self.status, self.forwarded_to_id)
 
+    @property
+    def reason_label(self) -> str | None:
+        return REASON_CODE_LABELS[self.reason_code] if self.reason_code else None
+
 
 # The referral a forward made from this one (its copy links back with forwarded_from_id):
 # read with the row, through the index on forwarded_from_id, so lists need no extra query.
@@ -190,6 +197,10 @@ class ReferralEvent(Base):
     from_status: Mapped[Status | None] = mapped_column(enum_column_type(Status, "from_status"))
     to_status: Mapped[Status] = mapped_column(enum_column_type(Status, "to_status"))
     note: Mapped[str | None] = mapped_column(Text)
+    # The reason code of a decline, a cancellation or a missed visit.
+    reason_code: Mapped[ReasonCode | None] = mapped_column(
+        enum_column_type(ReasonCode, "reason_code")
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     referral: Mapped[Referral] = relationship(back_populates="events")

@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 
 from app import fields as f
 from app.extensions import db
-from app.models import Member, Network, Referral, ReferralKind, Status
+from app.models import (
+    REASON_CODE_LABELS,
+    Member,
+    Network,
+    ReasonCode,
+    Referral,
+    ReferralKind,
+    Status,
+)
 from app.referrals.documents import check_uploads
 from app.referrals.errors import InvalidReferral
 from app.referrals.states import TRANSITIONS, Action
@@ -47,6 +55,37 @@ def _reason(problems, values, label="Reason"):
     )
 
 
+def _reason_code(problems, values, required=True) -> ReasonCode | None:
+    value = values.get("reason_code")
+    if value in (None, ""):
+        if required:
+            problems["reason_code"] = "Choose a reason from the list."
+        return None
+    try:
+        return ReasonCode(value)
+    except ValueError:
+        problems["reason_code"] = "Choose a reason from the list."
+        return None
+
+
+def _coded_reason(problems, values, required=True) -> tuple[ReasonCode | None, str | None]:
+    """A reason code and its free text: the text is required with `other` and optional
+    otherwise, where the code's label stands in for it (status_reason is never empty)."""
+    code = _reason_code(problems, values, required)
+    text = f.text(
+        problems,
+        "reason",
+        values.get("reason"),
+        label="Reason",
+        required=code == ReasonCode.OTHER,
+        min_len=3,
+        multiline=True,
+    )
+    if code == ReasonCode.OTHER and not text and "reason" in problems:
+        problems["reason"] = "Say what the reason is when you choose “Other”."
+    return code, text or (REASON_CODE_LABELS[code] if code else None)
+
+
 def _decline(referral, values, problems, now):
     suggested = None
     if values.get("suggested_member_id") not in (None, ""):
@@ -60,10 +99,12 @@ def _decline(referral, values, problems, now):
             suggested.id in (referral.sender_id, referral.receiver_id) or not suggested.active
         ):
             problems["suggested_member_id"] = "Suggest another member who is still in the network."
+    code, reason = _coded_reason(problems, values)
     return {
         "status": Status.DECLINED,
         "declined_at": now,
-        "status_reason": _reason(problems, values),
+        "reason_code": code,
+        "status_reason": reason,
         "suggested_member_id": suggested.id if suggested else None,
     }
 
@@ -90,10 +131,12 @@ def _forward(referral, values, problems, now):
 
 
 def _cancel(referral, values, problems, now):
+    code, reason = _coded_reason(problems, values)
     return {
         "status": Status.CANCELLED,
         "cancelled_at": now,
-        "status_reason": _reason(problems, values),
+        "reason_code": code,
+        "status_reason": reason,
     }
 
 
@@ -163,16 +206,25 @@ def _yes(value) -> bool:
 
 
 def _no_show(referral, values, problems, now):
-    if _yes(values.get("cancel")):
+    if _yes(values.get("cancel")):  # cancelling needs a reason code, as a cancel does
+        code = _reason_code(problems, values)
         reason = f.text(
             problems, "reason", values.get("reason"), label="Reason", required=False, multiline=True
         )
         return {
             "status": Status.CANCELLED,
             "cancelled_at": now,
+            "reason_code": code,
             "status_reason": reason or "The client did not come to the visit",
         }
-    return {"status": Status.ACCEPTED, "appointment_at": None, "scheduled_at": None}
+    f.text(problems, "reason", values.get("reason"), label="Reason", required=False, multiline=True)
+    return {
+        "status": Status.ACCEPTED,
+        "appointment_at": None,
+        "scheduled_at": None,
+        # Back to accepted: the code (if any) is the event's alone.
+        "_event_reason_code": _reason_code(problems, values, required=False),
+    }
 
 
 def _close(referral, values, problems, now):

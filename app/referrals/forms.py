@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from app.models import ReferralKind
+from app.models import REASON_CODE_LABELS, ReferralKind
 from app.referrals.vocabulary import PRIORITY_LABELS
 
 PRIORITY_CHOICES = [SelectChoice(p.value, label) for p, label in PRIORITY_LABELS.items()]
@@ -86,7 +86,17 @@ class ActionForm(FlaskForm):
     """One form for every action; the page shows the fields the action needs."""
 
     version = HiddenField()
-    reason = TextAreaField("Reason", validators=[Length(max=2000)])
+    reason_code = SelectField(
+        "Reason",
+        choices=[SelectChoice("", "— choose a reason —")]
+        + [SelectChoice(code.value, label) for code, label in REASON_CODE_LABELS.items()],
+        validate_choice=False,
+    )
+    reason = TextAreaField(
+        "In your words",
+        validators=[Length(max=2000)],
+        description="Required with “Other”; the other side reads it.",
+    )
     receiver_id = SelectField("New receiver", validate_choice=False)
     suggested_member_id = SelectField("Suggest another member (optional)", validate_choice=False)
     appointment_at = StringField("Appointment", render_kw={"type": "datetime-local"})

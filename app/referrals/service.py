@@ -174,7 +174,9 @@ def _lock_pair(client_id: int, receiver_id: int) -> None:
         )
 
 
-def _log_event(referral, action, from_status, to_status, actor, note, now) -> None:
+def _log_event(
+    referral, action, from_status, to_status, actor, note, now, reason_code=None
+) -> None:
     db.session.add(
         ReferralEvent(
             referral_id=referral.id,
@@ -183,6 +185,7 @@ def _log_event(referral, action, from_status, to_status, actor, note, now) -> No
             from_status=from_status,
             to_status=to_status,
             note=note,
+            reason_code=reason_code,
             at=now,
         )
     )
@@ -250,6 +253,7 @@ def perform(
     uploads = changes.pop("_documents", ())
     # What the event says besides the columns: the sender's answer lives in the timeline.
     said = changes.pop("_answer", None)
+    event_code = changes.pop("_event_reason_code", None) or changes.get("reason_code")
     for name, value in changes.items():
         setattr(referral, name, value)
     db.session.flush()  # the version check happens here: a concurrent change raises
@@ -258,7 +262,14 @@ def perform(
     else:
         event_note = note or changes.get("status_reason") or changes.get("outcome")
     _log_event(
-        referral, transition.action.value, from_status, referral.status, actor, event_note, now
+        referral,
+        transition.action.value,
+        from_status,
+        referral.status,
+        actor,
+        event_note,
+        now,
+        reason_code=event_code,
     )
     if uploads:
         store_documents(referral, uploads, actor)

@@ -84,9 +84,9 @@ TRANSITIONS: dict[Action, Transition] = {
             [S.SENT],
             S.DECLINED,
             [P.RECEIVER],
-            ["reason"],
+            ["reason_code"],
             "Decline",
-            optional=["suggested_member_id"],
+            optional=["reason", "suggested_member_id"],
         ),
         _t(
             Action.FORWARD,
@@ -120,8 +120,9 @@ TRANSITIONS: dict[Action, Transition] = {
             [S.SENT, S.INFO_REQUESTED, S.ACCEPTED, S.SCHEDULED],
             S.CANCELLED,
             [P.SENDER, P.COORDINATOR],
-            ["reason"],
+            ["reason_code"],
             "Cancel the referral",
+            optional=["reason"],
         ),
         _t(Action.EXPIRE, [S.SENT], S.EXPIRED, [P.SYSTEM], label="Expire"),
         _t(
@@ -156,7 +157,7 @@ TRANSITIONS: dict[Action, Transition] = {
             [P.RECEIVER],
             label="Client did not come",
             alternative=S.CANCELLED,
-            optional=["cancel", "reason"],
+            optional=["cancel", "reason_code", "reason"],
         ),
         _t(
             Action.CLOSE,

@@ -28,6 +28,7 @@ STAGE_FIELDS = (
     "info_question",
     "valid_until",
     "status_reason",
+    "reason_code",
     "outcome",
     "business_value",
     "suggested_member_id",
@@ -67,15 +68,18 @@ STATUS_RULES: dict[Status, StatusRule] = {
         # Professional referrals only (a separate CHECK keeps clinical ones free of money).
         also=[*_APPOINTMENT, "business_value"],
     ),
+    # A reason code since revision 0010; a forward carries none, nor do older referrals.
     S.DECLINED: _rule(
-        "Declined", must=["declined_at", "status_reason"], also=["suggested_member_id"]
+        "Declined",
+        must=["declined_at", "status_reason"],
+        also=["suggested_member_id", "reason_code"],
     ),
     # Cancelled from sent, info_requested, accepted or scheduled (or by a missed
     # appointment): it keeps what it had reached, an open question included.
     S.CANCELLED: _rule(
         "Cancelled",
         must=["cancelled_at", "status_reason"],
-        also=["accepted_at", *_APPOINTMENT, *_QUESTION],
+        also=["accepted_at", *_APPOINTMENT, *_QUESTION, "reason_code"],
     ),
     S.EXPIRED: _rule("Expired", must=["expired_at", "status_reason"]),
 }

@@ -1,4 +1,4 @@
-"""conversation states: info_requested, the sender's waiting time
+"""conversation states: info_requested, the sender's waiting time, reason codes
 
 Revision ID: 0010
 Revises: 0007
@@ -11,6 +11,11 @@ referrals waited on their senders, so that the receiver's answer clock can leave
 
 The status columns (referral, referral_event, referral_day_count) store the enum's value
 in a VARCHAR with a CHECK of the allowed values: both grow to take `info_requested`.
+Declines, cancellations and missed visits carry a reason code from a short list
+(`reason_code` on the referral and on its event). Referrals declined (but not forwarded)
+or cancelled before this revision get the code `other`: their text stays as it was; their
+events keep no code.
+
 The downgrade refuses while any referral or event is in the new status.
 """
 
@@ -46,7 +51,18 @@ NEW_REFERRAL_CHECKS = {
     "ck_referral_info_question_required": "status <> 'info_requested' OR info_question IS NOT NULL",
     "ck_referral_info_question_allowed": "status IN ('info_requested', 'cancelled') OR info_question IS NULL",
     "ck_referral_sender_wait_not_negative": "sender_wait_seconds >= 0",
+    "ck_referral_reason_code_allowed": "status IN ('declined', 'cancelled') OR reason_code IS NULL",
 }
+REASON_CODES = (
+    "no_capacity", "outside_service_area", "not_eligible", "missing_information",
+    "wrong_specialty", "client_declined", "client_unreachable", "other",
+)  # fmt: skip
+# A forward is stored as a decline whose copy links back: it has no reason code.
+CODE_OLD_REASONS = (
+    "UPDATE referral SET reason_code = 'other' WHERE status = 'cancelled' OR "
+    "(status = 'declined' AND NOT EXISTS "
+    "(SELECT 1 FROM referral AS copy WHERE copy.forwarded_from_id = referral.id))"
+)
 
 
 def _in(column: str, values) -> str:
@@ -74,8 +90,18 @@ def upgrade():
         batch_op.add_column(
             sa.Column("sender_wait_seconds", sa.Integer(), server_default="0", nullable=False)
         )
+        batch_op.add_column(sa.Column("reason_code", sa.String(length=20), nullable=True))
+        batch_op.create_check_constraint(
+            op.f("ck_referral_reason_code"), _in("reason_code", REASON_CODES)
+        )
         for name, condition in NEW_REFERRAL_CHECKS.items():
             batch_op.create_check_constraint(op.f(name), condition)
+    op.execute(CODE_OLD_REASONS)
+    with op.batch_alter_table("referral_event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reason_code", sa.String(length=20), nullable=True))
+        batch_op.create_check_constraint(
+            op.f("ck_referral_event_reason_code"), _in("reason_code", REASON_CODES)
+        )
 
 
 def downgrade():
@@ -91,9 +117,14 @@ def downgrade():
             f"{waiting} referrals are or were waiting for information (info_requested), "
             "which revision 0007 cannot hold; nothing was changed."
         )
+    with op.batch_alter_table("referral_event", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_referral_event_reason_code"), type_="check")
+        batch_op.drop_column("reason_code")
     with op.batch_alter_table("referral", schema=None) as batch_op:
         for name in NEW_REFERRAL_CHECKS:
             batch_op.drop_constraint(op.f(name), type_="check")
+        batch_op.drop_constraint(op.f("ck_referral_reason_code"), type_="check")
+        batch_op.drop_column("reason_code")
         batch_op.drop_column("sender_wait_seconds")
         batch_op.drop_column("info_question")
         batch_op.drop_column("info_requested_at")
