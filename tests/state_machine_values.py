@@ -16,6 +16,7 @@ from app.referrals.states import Action
 from tests.state_machine_cast import Cast, months_later
 
 ANY_TEXT = object()  # an expected value: some non-empty text, its wording left to the service
+UNCHECKED = object()  # may change; check_success checks it against the target it finds
 
 
 def values_for(
@@ -204,6 +205,18 @@ def values_for(
             "sender_wait_seconds": row["sender_wait_seconds"] + waited,
         }
         bad = [{"answer": a} for a in (None, "", " ", 3, "x" * 5001)]
+    elif action == Action.INTERIM_REPORT:
+        values = {"report": draw(st.sampled_from(["Seen; results pending.", " Bloods sent "]))}
+        bad = [{"report": r} for r in (None, "", "ok", 4, "x" * 5001)]
+    elif action == Action.REOPEN:
+        values = {"reason": draw(st.sampled_from(["Client asked again", " Closed too early "]))}
+        # What the end recorded is cleared; a missed visit's appointment too.
+        cleared = ("closed_at", "outcome", "business_value", "cancelled_at", "status_reason")
+        expect = dict.fromkeys([*cleared, "reason_code"])
+        expect |= dict.fromkeys(
+            ["appointment_at", "scheduled_at", "info_requested_at", "info_question"], UNCHECKED
+        )
+        bad = [{"reason": r} for r in (None, "", "no", 9)]
     # Every action takes an optional note; a bad one spoils otherwise good values.
     note = draw(st.sampled_from([None, "", "Phoned the client", "  padded  "]))
     if note is not None:

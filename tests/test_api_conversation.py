@@ -101,3 +101,73 @@ def test_sender_or_coordinator_may_cancel_while_the_question_is_open(client, net
     )
     assert cancelled.status_code == 200, cancelled.get_json()
     assert cancelled.get_json()["status"] == "cancelled"
+
+
+def _visited(client, net) -> dict:
+    referral = send(client, net)
+    referral = act(client, net["b"], referral, "accept").get_json()
+    today = utcnow().date().isoformat()
+    return act(client, net["b"], referral, "record-visit", visit_date=today).get_json()
+
+
+def test_an_interim_report_keeps_the_status_and_tells_the_sender(client, net, db):
+    visited = _visited(client, net)
+    assert act(client, net["a"], visited, "interim-report", report="Hi").status_code == 403
+    assert act(client, net["o"], visited, "interim-report", report="Hi").status_code == 404
+    empty = act(client, net["b"], visited, "interim-report", report="")
+    assert empty.status_code == 422 and "report" in empty.get_json()["fields"]
+    posted = act(client, net["b"], visited, "interim-report", report="Seen; bloods pending.")
+    assert posted.status_code == 200, posted.get_json()
+    body = posted.get_json()
+    assert body["status"] == "visited" and body["version"] == visited["version"] + 1
+    event = body["events"][-1]
+    assert (event["action"], event["from_status"], event["to_status"]) == (
+        "interim-report",
+        "visited",
+        "visited",
+    )
+    assert event["note"] == "Seen; bloods pending."
+    stale = act(client, net["b"], visited, "interim-report", report="Again, stale")
+    assert stale.status_code == 409
+    told = client.get("/api/v1/referrals?box=outbox", headers=net["a"]).status_code
+    assert told == 200
+
+
+def test_reopen_goes_back_to_the_status_before_within_the_network_period(client, net, db):
+    visited = _visited(client, net)
+    closed = act(client, net["b"], visited, "close", outcome="Treated.").get_json()
+    assert act(client, net["a"], closed, "reopen", reason="Not done").status_code == 403
+    assert act(client, net["o"], closed, "reopen", reason="Not done").status_code == 404
+    reopened = act(client, net["b"], closed, "reopen", reason="A late result came in")
+    assert reopened.status_code == 200, reopened.get_json()
+    body = reopened.get_json()
+    assert body["status"] == "visited" and body["closed_at"] is None and body["outcome"] is None
+    assert body["events"][-1]["action"] == "reopen"
+    assert body["events"][-1]["note"] == "A late result came in"
+
+    # A referral cancelled while scheduled goes back to scheduled, by a coordinator.
+    referral = send(client, net)
+    referral = act(client, net["b"], referral, "accept").get_json()
+    at = (utcnow() + timedelta(days=3)).isoformat()
+    referral = act(client, net["b"], referral, "schedule", appointment_at=at).get_json()
+    cancelled = act(client, net["a"], referral, "cancel", reason_code="client_declined")
+    cancelled = cancelled.get_json()
+    assert cancelled["reason_code"] == "client_declined"
+    assert cancelled["reason_label"] == "The client declined"
+    back = act(client, net["coord"], cancelled, "reopen", reason="The client changed their mind")
+    assert back.status_code == 200, back.get_json()
+    assert back.get_json()["status"] == "scheduled"
+    assert back.get_json()["reason_code"] is None and back.get_json()["appointment_at"]
+
+    # Past the network's period: 422, nothing changes.
+    again = act(client, net["a"], back.get_json(), "cancel", reason_code="other", reason="Moved")
+    referral = db.session.get(Referral, again.get_json()["id"])
+    referral.cancelled_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    late = _read(client, net["b"], referral.id)
+    refused = act(client, net["b"], late, "reopen", reason="Too late now")
+    assert refused.status_code == 422 and refused.get_json()["error"] == "invalid_transition"
+    assert _read(client, net["b"], referral.id)["status"] == "cancelled"
+    net["network"].reopen_within_days = 60
+    db.session.commit()
+    assert act(client, net["b"], late, "reopen", reason="Longer period").status_code == 200

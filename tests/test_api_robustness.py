@@ -86,6 +86,8 @@ ACTION_STATES = {
     "no-show": (Status.SCHEDULED, ["cancel", "reason_code", "reason"]),
     "request-info": (Status.SENT, ["question"]),
     "provide-info": (Status.INFO_REQUESTED, ["answer"]),
+    "interim-report": (Status.VISITED, ["report"]),
+    "reopen": (Status.CLOSED, ["reason"]),
     "close": (Status.VISITED, ["outcome", "value"]),
 }
 
@@ -99,6 +101,7 @@ def test_actions_never_fail_on_odd_field_values(client, net, make, action):
         for raw in FIELD_VALUES:
             body = {"version": 1, "reason": "A fine reason", "outcome": "Seen", field: None}
             body |= {"reason_code": "other", "question": "Why?", "answer": "Because."}
+            body |= {"report": "Seen, results pending."}
             body[field] = None
             text = _with(body, [field], raw)
             response = client.post(

@@ -61,6 +61,8 @@ def test_what_an_action_requires_is_what_its_target_must_carry():
         "question": "info_question",
     }
     for transition in TRANSITIONS.values():
+        if transition.target not in Status:  # found from the referral: reopen, interim report
+            continue
         for name in transition.requires:
             if name in stored_as:
                 assert stored_as[name] in MUST_FILL[transition.target], (transition.action, name)

@@ -124,7 +124,7 @@ class ActionRequest(Body):
     )
     reason: str | None = checked(
         "decline, cancel, no-show: free text beside reason_code (required with `other`); "
-        "forward: optional."
+        "forward: optional; reopen: required."
     )
     receiver_id: int | None = checked("forward: the new receiver.")
     appointment_at: str | None = checked(
@@ -138,6 +138,7 @@ class ActionRequest(Body):
         "provide-info: the sender's answer (documents are attached on the referral's page).",
         maxLength=5000,
     )
+    report: str | None = checked("interim-report: the note to the sender.", maxLength=5000)
     note: str | None = checked(maxLength=2000)
     cancel: bool | None = checked("no-show: cancel instead of rescheduling.")
     suggested_member_id: int | None = checked("decline: another member.")

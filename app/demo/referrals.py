@@ -31,6 +31,7 @@ from app.demo.timeline import (
     FINISHED,
     FINISHED_CUM,
     FORWARD,
+    INTERIM_REPORT,
     MINUTE,
     NO_SHOW,
     PRIORITIES,
@@ -38,6 +39,7 @@ from app.demo.timeline import (
     PROVIDE_INFO,
     RECEIVER,
     RECORD_VISIT,
+    REOPEN,
     REQUEST_INFO,
     SCHEDULE,
     SCHEDULED,
@@ -95,6 +97,8 @@ DECLINE_CODES = (
 )  # fmt: skip
 CANCEL_CODES = ("client_declined", "client_declined", "client_unreachable", "other")
 NO_SHOW_CODE = "client_unreachable"
+INTERIM_NOTE = "Seen today; results pending, the full report follows."
+REOPEN_REASON = "A late result came in: reopened to add it to the outcome."
 # Actions whose event carries the referral's status reason as its note.
 REASON_ACTIONS = frozenset({DECLINE, FORWARD, CANCEL, EXPIRE})
 
@@ -304,6 +308,10 @@ class ReferralGenerator:
                 note = question = QUESTIONS[asked]
             elif action == PROVIDE_INFO:
                 note = ANSWERS[asked]
+            elif action == INTERIM_REPORT:
+                note = INTERIM_NOTE
+            elif action == REOPEN:
+                note = REOPEN_REASON
             elif forwarded_from is not None and action == SEND:
                 note = f"Forwarded from referral #{forwarded_from}"
             coded = code if to_status in (DECLINED, CANCELLED) else None

@@ -29,6 +29,7 @@ CANCEL, EXPIRE, SCHEDULE = Action.CANCEL.value, Action.EXPIRE.value, Action.SCHE
 RECORD_VISIT, NO_SHOW, CLOSE = Action.RECORD_VISIT.value, Action.NO_SHOW.value, Action.CLOSE.value
 RESCHEDULE = Action.RESCHEDULE.value
 REQUEST_INFO, PROVIDE_INFO = Action.REQUEST_INFO.value, Action.PROVIDE_INFO.value
+INTERIM_REPORT, REOPEN = Action.INTERIM_REPORT.value, Action.REOPEN.value
 SENT, ACCEPTED, DECLINED = Status.SENT.value, Status.ACCEPTED.value, Status.DECLINED.value
 SCHEDULED, VISITED, CLOSED = Status.SCHEDULED.value, Status.VISITED.value, Status.CLOSED.value
 CANCELLED, EXPIRED = Status.CANCELLED.value, Status.EXPIRED.value
@@ -47,6 +48,8 @@ STATUSES = (
 STATUS_CUM = list(accumulate((40, 6, 7, 6, 8, 12, 14, 7, 3)))
 # Of the referrals the receiver answers, those it first asked a question about.
 ASK_SHARE = 0.1
+INTERIM_SHARE = 0.1  # of visits, followed by an interim report (results pending)
+REOPEN_SHARE = 0.04  # of closed referrals, reopened once (a result came late) and closed again
 # Referrals touching a member that has left, or no longer accepts, ended long ago.
 FINISHED = (CLOSED, DECLINED, CANCELLED, EXPIRED)
 FINISHED_CUM = list(accumulate((55, 16, 18, 11)))
@@ -172,9 +175,17 @@ class TimelinePlanner:
         else:
             t += _between(r, LEAD[priority])
             steps.append((RECORD_VISIT, ACCEPTED, VISITED, t, RECEIVER))
+        if r() < INTERIM_SHARE:
+            t += _between(r, TO_RECORD_VISIT, skew=False)
+            steps.append((INTERIM_REPORT, VISITED, VISITED, t, RECEIVER))
         if status == CLOSED:
             t += _between(r, TO_CLOSE)
             steps.append((CLOSE, VISITED, CLOSED, t, RECEIVER))
+            if r() < REOPEN_SHARE:
+                t += _between(r, TO_CLOSE)
+                steps.append((REOPEN, CLOSED, VISITED, t, RECEIVER))
+                t += _between(r, TO_CLOSE)
+                steps.append((CLOSE, VISITED, CLOSED, t, RECEIVER))
         return timeline
 
     def _schedule(self, timeline: Timeline, t: int, priority: int) -> int:

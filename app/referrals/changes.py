@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from app import fields as f
 from app.extensions import db
 from app.models import (
@@ -17,11 +19,12 @@ from app.models import (
     Network,
     ReasonCode,
     Referral,
+    ReferralEvent,
     ReferralKind,
     Status,
 )
 from app.referrals.documents import check_uploads
-from app.referrals.errors import InvalidReferral
+from app.referrals.errors import InvalidReferral, TransitionNotAllowed
 from app.referrals.states import TRANSITIONS, Action
 from app.referrals.vocabulary import words
 
@@ -288,9 +291,76 @@ def _provide_info(referral, values, problems, now):
         "info_requested_at": None,
         "info_question": None,
         "sender_wait_seconds": referral.sender_wait_seconds + waited,
-        "_answer": answer,
+        "_said": answer,
         "_documents": uploads,
     }
+
+
+def _interim_report(referral, values, problems, now):
+    """A note to the sender (seen, results pending); the status stays, the version moves."""
+    report = f.text(
+        problems,
+        "report",
+        values.get("report"),
+        label="Interim report",
+        required=True,
+        min_len=3,
+        max_len=5000,
+        multiline=True,
+    )
+    return {"updated_at": now, "_said": report}
+
+
+def status_before(referral: Referral) -> Status:
+    """The status a closed or cancelled referral had before it ended: a close always came
+    from visited; a cancel from the status its event left (a missed visit that cancelled
+    goes back to accepted, its appointment cleared, as a no-show without cancelling does)."""
+    if referral.status == Status.CLOSED:
+        return Status.VISITED
+    ended = db.session.scalars(
+        select(ReferralEvent)
+        .where(
+            ReferralEvent.referral_id == referral.id, ReferralEvent.to_status == Status.CANCELLED
+        )
+        .order_by(ReferralEvent.id.desc())
+        .limit(1)
+    ).first()
+    if ended is not None and ended.from_status is not None:
+        return Status.ACCEPTED if ended.action == Action.NO_SHOW.value else ended.from_status
+    # No timeline (an import): the furthest stage its fields show.
+    if referral.appointment_at is not None:
+        return Status.SCHEDULED
+    if referral.accepted_at is not None:
+        return Status.ACCEPTED
+    return Status.INFO_REQUESTED if referral.info_requested_at is not None else Status.SENT
+
+
+def _reopen(referral, values, problems, now):
+    network = db.session.get(Network, referral.network_id)
+    ended = referral.closed_at or referral.cancelled_at
+    if now > ended + timedelta(days=network.reopen_within_days):
+        raise TransitionNotAllowed(
+            f"Referral #{referral.id} ended more than {network.reopen_within_days} days ago: "
+            "it can no longer be reopened. Send a new referral instead."
+        )
+    reason = _reason(problems, values)
+    target = status_before(referral)
+    # What the end recorded goes (the timeline keeps it); what the target may not carry too.
+    changes = {
+        "status": target,
+        "closed_at": None,
+        "outcome": None,
+        "business_value": None,
+        "cancelled_at": None,
+        "status_reason": None,
+        "reason_code": None,
+        "_said": reason,
+    }
+    if target == Status.ACCEPTED:
+        changes |= {"appointment_at": None, "scheduled_at": None}
+    if target != Status.INFO_REQUESTED:
+        changes |= {"info_requested_at": None, "info_question": None}
+    return changes
 
 
 APPLY = {
@@ -306,5 +376,7 @@ APPLY = {
     Action.CLOSE: _close,
     Action.REQUEST_INFO: _request_info,
     Action.PROVIDE_INFO: _provide_info,
+    Action.INTERIM_REPORT: _interim_report,
+    Action.REOPEN: _reopen,
 }
 assert set(APPLY) == set(TRANSITIONS), "every transition has what it records"

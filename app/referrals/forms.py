@@ -93,9 +93,9 @@ class ActionForm(FlaskForm):
         validate_choice=False,
     )
     reason = TextAreaField(
-        "In your words",
+        "Reason in your words",
         validators=[Length(max=2000)],
-        description="Required with “Other”; the other side reads it.",
+        description="The other side reads it. Required with the reason “Other”.",
     )
     receiver_id = SelectField("New receiver", validate_choice=False)
     suggested_member_id = SelectField("Suggest another member (optional)", validate_choice=False)
@@ -115,6 +115,11 @@ class ActionForm(FlaskForm):
         description="The referral waits for the sender's answer; the sender is told.",
     )
     answer = TextAreaField("Your answer", validators=[Length(max=5000)])
+    report = TextAreaField(
+        "Interim report for the sender",
+        validators=[Length(max=5000)],
+        description="E.g. seen, results pending. The referral stays where it is.",
+    )
     documents = MultipleFileField(
         "Documents (optional)", description="PDF, PNG or JPEG; up to 5 files of 10 MB each."
     )

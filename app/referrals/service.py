@@ -252,12 +252,13 @@ def perform(
     forward_to = changes.pop("_forward_to", None)
     uploads = changes.pop("_documents", ())
     # What the event says besides the columns: the sender's answer lives in the timeline.
-    said = changes.pop("_answer", None)
+    said = changes.pop("_said", None)
     event_code = changes.pop("_event_reason_code", None) or changes.get("reason_code")
     for name, value in changes.items():
         setattr(referral, name, value)
     db.session.flush()  # the version check happens here: a concurrent change raises
-    if primary := said or changes.get("info_question"):  # a question or an answer, then the note
+    # A question, an answer, an interim report or a reopen's reason, then the note.
+    if primary := said or changes.get("info_question"):
         event_note = f"{primary}\n\n{note}" if note else primary
     else:
         event_note = note or changes.get("status_reason") or changes.get("outcome")

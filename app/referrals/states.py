@@ -21,6 +21,8 @@ class Action(StrEnum):
     CLOSE = "close"
     REQUEST_INFO = "request-info"
     PROVIDE_INFO = "provide-info"
+    INTERIM_REPORT = "interim-report"
+    REOPEN = "reopen"
 
 
 class Party(StrEnum):
@@ -32,6 +34,14 @@ class Party(StrEnum):
     SYSTEM = "system"
 
 
+class Target(StrEnum):
+    """A target found from the referral itself rather than named in the table."""
+
+    SAME = "same"  # the status it is in: a report that changes no status
+    # The status it had before it was closed or cancelled (changes.status_before).
+    BEFORE = "before"
+
+
 # Fields only professional referrals take: a clinical referral never carries money.
 PROFESSIONAL_ONLY = frozenset({"value"})
 
@@ -40,7 +50,7 @@ PROFESSIONAL_ONLY = frozenset({"value"})
 class Transition:
     action: Action
     sources: frozenset[Status]
-    target: Status
+    target: Status | Target
     parties: frozenset[Party]
     # Fields the action cannot do without (the service checks their values).
     requires: tuple[str, ...]
@@ -49,6 +59,17 @@ class Transition:
     alternative_target: Status | None = None
     # Fields the action may take besides the required ones (a note is always allowed).
     optional: tuple[str, ...] = ()
+    # The statuses a BEFORE target may turn out to be.
+    may_end_in: frozenset[Status] = frozenset()
+
+    @property
+    def outcomes(self) -> frozenset[Status]:
+        """Every status this action may end in."""
+        if self.target == Target.SAME:
+            return self.sources
+        if self.target == Target.BEFORE:
+            return self.may_end_in
+        return frozenset(s for s in (self.target, self.alternative_target) if s is not None)
 
     def fields_for(self, kind: ReferralKind) -> list[str]:
         """The fields this action takes on a referral of this kind, the required ones first."""
@@ -59,7 +80,15 @@ class Transition:
 
 
 def _t(
-    action, sources, target, parties, requires=(), label="", alternative=None, optional=()
+    action,
+    sources,
+    target,
+    parties,
+    requires=(),
+    label="",
+    alternative=None,
+    optional=(),
+    may_end_in=(),
 ) -> Transition:
     return Transition(
         action,
@@ -70,6 +99,7 @@ def _t(
         label,
         alternative,
         tuple(optional),
+        frozenset(may_end_in),
     )
 
 
@@ -168,6 +198,25 @@ TRANSITIONS: dict[Action, Transition] = {
             "Close with outcome",
             optional=["value"],
         ),
+        # Seen, results pending: the sender reads a note, the status stays (360X interim).
+        _t(
+            Action.INTERIM_REPORT,
+            [S.ACCEPTED, S.SCHEDULED, S.VISITED],
+            Target.SAME,
+            [P.RECEIVER],
+            ["report"],
+            "Post an interim report",
+        ),
+        # Back to where it was, within the network's reopen_within_days of the end.
+        _t(
+            Action.REOPEN,
+            [S.CLOSED, S.CANCELLED],
+            Target.BEFORE,
+            [P.RECEIVER, P.COORDINATOR],
+            ["reason"],
+            "Reopen the referral",
+            may_end_in=[S.SENT, S.INFO_REQUESTED, S.ACCEPTED, S.SCHEDULED, S.VISITED],
+        ),
     )
 }
 
@@ -185,6 +234,4 @@ def allowed_actions(status: Status, parties: set[Party]) -> list[Transition]:
 
 
 def reachable_statuses() -> set[Status]:
-    targets = {t.target for t in TRANSITIONS.values()}
-    targets |= {t.alternative_target for t in TRANSITIONS.values() if t.alternative_target}
-    return targets | {Status.SENT}
+    return set().union(*(t.outcomes for t in TRANSITIONS.values())) | {Status.SENT}

@@ -48,6 +48,8 @@ DONE = {
     "close": "The referral is closed. The sender can read your outcome.",
     "request-info": "Your question was sent. The referral waits for the sender's answer.",
     "provide-info": "Your answer was sent. The referral waits for the receiver again.",
+    "interim-report": "Your interim report was posted. The sender has been told.",
+    "reopen": "The referral is open again. The other side has been told.",
 }
 
 

@@ -36,6 +36,7 @@ DONE_BY = {
     "reopen": "Reopened",
     "request-info": "Information requested",
     "provide-info": "Information given",
+    "interim-report": "Interim report",
 }
 
 

@@ -1,4 +1,4 @@
-"""conversation states: info_requested, the sender's waiting time, reason codes
+"""conversation states: info_requested, the sender's waiting time, reason codes, reopening
 
 Revision ID: 0010
 Revises: 0007
@@ -15,6 +15,9 @@ Declines, cancellations and missed visits carry a reason code from a short list
 (`reason_code` on the referral and on its event). Referrals declined (but not forwarded)
 or cancelled before this revision get the code `other`: their text stays as it was; their
 events keep no code.
+
+A network says for how many days a closed or cancelled referral may be reopened
+(`network.reopen_within_days`, 30 by default).
 
 The downgrade refuses while any referral or event is in the new status.
 """
@@ -97,6 +100,13 @@ def upgrade():
         for name, condition in NEW_REFERRAL_CHECKS.items():
             batch_op.create_check_constraint(op.f(name), condition)
     op.execute(CODE_OLD_REASONS)
+    with op.batch_alter_table("network", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("reopen_within_days", sa.Integer(), server_default="30", nullable=False)
+        )
+        batch_op.create_check_constraint(
+            op.f("ck_network_reopen_within_days_range"), "reopen_within_days BETWEEN 1 AND 365"
+        )
     with op.batch_alter_table("referral_event", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reason_code", sa.String(length=20), nullable=True))
         batch_op.create_check_constraint(
@@ -117,6 +127,9 @@ def downgrade():
             f"{waiting} referrals are or were waiting for information (info_requested), "
             "which revision 0007 cannot hold; nothing was changed."
         )
+    with op.batch_alter_table("network", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_network_reopen_within_days_range"), type_="check")
+        batch_op.drop_column("reopen_within_days")
     with op.batch_alter_table("referral_event", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_referral_event_reason_code"), type_="check")
         batch_op.drop_column("reason_code")
