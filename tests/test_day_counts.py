@@ -44,6 +44,8 @@ ACTORS = {
     "reschedule": "receiver",
     "request-info": "receiver",
     "provide-info": "sender",
+    "interim-report": "receiver",
+    "reopen": "receiver",
 }
 assert set(ACTORS) == {t.action.value for t in TRANSITIONS.values()}, "every action has its actor"
 
@@ -59,6 +61,7 @@ def _values(action: str, referral: Referral, forward_to: int) -> dict:
         "outcome": "Seen and treated",
         "question": "Latest results?",
         "answer": "Attached.",
+        "report": "Seen, results pending.",
         "confirm_early_visit": True,
         # Half the no-shows cancel the referral, half go back to accepted.
         "cancel": action == "no-show" and referral.id % 2 == 0,
