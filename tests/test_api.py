@@ -113,7 +113,7 @@ def test_whole_journey_through_the_api(client, net, db):
     assert referral["status"] == "visited" and referral["valid_until"] is not None
     response = act(client, net["b"], referral, "close", outcome="Stable angina; treated.")
     assert response.status_code == 200
-    assert response.get_json()["allowed_actions"] == []
+    assert response.get_json()["allowed_actions"] == ["reopen"]  # within the network's period
 
     final = client.get(f"{API}/referrals/{sent['id']}", headers=net["a"]).get_json()
     assert (final["status"], final["version"]) == ("closed", 5)

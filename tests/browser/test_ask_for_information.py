@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 from app.models import Status
 from app.referrals.status_rules import SENDER_SIDE_LABELS, STATUS_LABELS
 from app.referrals.views import DONE
-from tests.browser.steps import screenshot, sign_in
+from tests.browser.a11y import PHONE_NARROW, axe_violations, sideways_overflow
+from tests.browser.steps import DESKTOP, screenshot, sign_in
 from tests.browser.test_referral_journey import (
     PDF,
     clinical_network,
@@ -58,6 +59,10 @@ def test_ask_answer_accept(page: Page, make):
     row.get_by_role("link", name=f"#{referral.id}").click()
     expect(page.get_by_role("region", name=re.compile("asks you"))).to_contain_text(QUESTION)
     block = open_action(page, "Answer the question")
+    assert axe_violations(page) == []
+    page.set_viewport_size(PHONE_NARROW)
+    assert sideways_overflow(page) is None
+    page.set_viewport_size(DESKTOP)
     block.get_by_label("Your answer").fill(ANSWER)
     block.get_by_label("Documents (optional)").set_input_files(
         files=[{"name": "ecg.pdf", "mimeType": "application/pdf", "buffer": PDF}]
