@@ -16,10 +16,12 @@ from app.followup.rules import STAGE_LABELS
 from app.members.forms import MEMBER_KIND_LABELS
 from app.models import (
     OPEN_STATUSES,
+    REASON_CODE_LABELS,
     AdviceStatus,
     Member,
     MemberKind,
     Priority,
+    ReasonCode,
     ReferralEvent,
     Role,
     Status,
@@ -27,7 +29,7 @@ from app.models import (
 )
 from app.models.advice import ADVICE_STATUS_LABELS
 from app.referrals.states import TRANSITIONS, Party
-from app.referrals.status_rules import FORWARDED_LABEL, STATUS_LABELS
+from app.referrals.status_rules import FORWARDED_LABEL, SENDER_SIDE_LABELS, STATUS_LABELS
 from app.referrals.vocabulary import PRIORITY_LABELS, Vocabulary, words, words_of_network
 from app.threads.places import SIDE_LABELS
 
@@ -77,6 +79,8 @@ def referral_status_label(referral) -> str:
     otherwise in the words of its kind."""
     if referral.display_status == "forwarded":
         return FORWARDED_LABEL
+    if referral.status in SENDER_SIDE_LABELS and _acts_for(referral.sender_id):
+        return SENDER_SIDE_LABELS[referral.status]  # the referral waits on this reader
     return status_label(referral.status, referral.kind)
 
 
@@ -106,6 +110,13 @@ def referral_url(referral_id: int) -> str:
 def stage_label(stage: str) -> str:
     """What a referral waits for at a follow-up stage: an answer, the visit, the outcome."""
     return STAGE_LABELS.get(stage, stage)
+
+
+def _acts_for(member_id: int) -> bool:
+    user = current_user
+    if not user or not user.is_authenticated or user.role != Role.PRACTITIONER:
+        return False
+    return any(m.id == member_id for m in user.members)
 
 
 def priority_label(priority) -> str:
@@ -171,6 +182,7 @@ def init_templating(app: Flask) -> None:
         stage_label=stage_label,
         member_kind_label=member_kind_label,
         step_label=step_label,
+        reason_code_label=lambda code: REASON_CODE_LABELS[ReasonCode(code)],
         can_send_to=can_send_to,
         open_statuses=open_statuses,
         moment_ago=moment_ago,

@@ -23,13 +23,23 @@ from app.models import (
     ReferralKind,
     Status,
 )
-from app.referrals.states import TRANSITIONS, Action, Party, allowed_actions, reachable_statuses
+from app.referrals.states import (
+    TRANSITIONS,
+    Action,
+    Party,
+    Target,
+    allowed_actions,
+    reachable_statuses,
+)
 from app.referrals.status_rules import MAY_FILL, MUST_FILL, STAGE_FIELDS
 from tests.state_machine_cast import Cast, months_later
-from tests.state_machine_values import ANY_TEXT
+from tests.state_machine_values import ANY_TEXT, UNCHECKED
 
 S = Status
-TERMINAL = frozenset({S.CLOSED, S.DECLINED, S.CANCELLED, S.EXPIRED})
+# Statuses that never move again; closed and cancelled ones move only when reopened.
+TERMINAL = frozenset({S.DECLINED, S.EXPIRED})
+ENDED = frozenset({S.CLOSED, S.CANCELLED})
+REOPEN_DAYS = 30  # the network's reopen_within_days (the default)
 # Tables whose row counts a refused action must leave alone.
 TALLIED = {
     "notifications": Notification,
@@ -100,9 +110,12 @@ class RowChecker:
             self.check_timeline(row, timelines[ref])
             assert row["version"] >= self.versions.get(ref, 1)
             self.versions[ref] = row["version"]
-            if ref in self.frozen:
-                assert row == self.frozen[ref], f"finished referral {ref} changed"
-            elif row["status"] in TERMINAL:
+            if ref in self.frozen and row != self.frozen[ref]:
+                # Only a reopen moves a closed or cancelled referral, and nothing else does.
+                reopened = timelines[ref][-1]["action"] == Action.REOPEN.value
+                assert self.frozen[ref]["status"] in ENDED and reopened, f"{ref} changed"
+                del self.frozen[ref]
+            if ref not in self.frozen and row["status"] in TERMINAL | ENDED:
                 self.frozen[ref] = row
 
     def check_row(self, row: dict, rows: dict[int, dict], now: datetime) -> None:
@@ -141,7 +154,7 @@ class RowChecker:
             assert event["at"] >= previous["at"]
             transition = TRANSITIONS[Action(event["action"])]
             assert event["from_status"] in transition.sources
-            assert event["to_status"] in {transition.target, transition.alternative_target}
+            assert event["to_status"] in transition.outcomes
         assert events[-1]["to_status"] == row["status"]
         assert len(events) == row["version"]  # one event per version, send included
         seen = self.timelines.get(ref, [])
@@ -153,6 +166,15 @@ class RowChecker:
         assert {e["to_status"] for e in events} <= reachable_statuses()
         if row["status"] in TERMINAL:
             assert not allowed_actions(row["status"], set(Party))
+
+
+def status_before(row: dict, events: list[dict]) -> Status:
+    """Where a reopen takes a closed or cancelled referral: the oracle of the test."""
+    if row["status"] == S.CLOSED:
+        return S.VISITED
+    cancel = [e for e in events if e["referral_id"] == row["id"] and e["to_status"] == S.CANCELLED]
+    last = cancel[-1]
+    return S.ACCEPTED if last["action"] == Action.NO_SHOW.value else last["from_status"]
 
 
 def check_success(
@@ -174,11 +196,24 @@ def check_success(
     new = after["referrals"][ref]
     transition = TRANSITIONS[action]
     cancelled_no_show = action == Action.NO_SHOW and "cancelled_at" in expect
-    target = transition.alternative_target if cancelled_no_show else transition.target
+    if transition.target == Target.SAME:
+        target = row["status"]
+    elif transition.target == Target.BEFORE:
+        target = status_before(row, before["events"])
+    else:
+        target = transition.alternative_target if cancelled_no_show else transition.target
     assert new["status"] == target
     assert new["version"] == row["version"] + 1
     for name, value in expect.items():
-        if value is ANY_TEXT:
+        if value is UNCHECKED:  # kept, unless the target may not carry it
+            kept = {
+                "appointment_at": target != S.ACCEPTED,
+                "scheduled_at": target != S.ACCEPTED,
+                "info_requested_at": target == S.INFO_REQUESTED,
+                "info_question": target == S.INFO_REQUESTED,
+            }[name]
+            assert new[name] == (row[name] if kept else None), name
+        elif value is ANY_TEXT:
             assert isinstance(new[name], str) and new[name].strip(), name
         else:
             assert new[name] == value, (name, new[name], value)

@@ -16,6 +16,7 @@ from app.referrals.states import Action
 from tests.state_machine_cast import Cast, months_later
 
 ANY_TEXT = object()  # an expected value: some non-empty text, its wording left to the service
+UNCHECKED = object()  # may change; check_success checks it against the target it finds
 
 
 def values_for(
@@ -29,20 +30,32 @@ def values_for(
     if action == Action.ACCEPT:
         expect = {"accepted_at": now}
     elif action == Action.DECLINE:
-        reason = draw(st.sampled_from(["No capacity this month", "  Out of our scope  "]))
-        values["reason"] = reason
+        code, reason = draw(
+            st.sampled_from(
+                [
+                    ("no_capacity", "No capacity this month"),
+                    ("other", "  Out of our scope  "),
+                    ("wrong_specialty", None),
+                ]
+            )
+        )
+        values = {"reason_code": code}
+        if reason is not None:
+            values["reason"] = reason
         suggested = None
         if draw(st.booleans()):  # the one member that is neither side and can receive
             suggested = cast.third_member(row)
             values["suggested_member_id"] = draw(st.sampled_from([suggested, str(suggested)]))
         expect = {
             "declined_at": now,
-            "status_reason": reason.strip(),
+            "reason_code": code,
+            "status_reason": reason.strip() if reason else "Wrong specialty",
             "suggested_member_id": suggested,
         }
-        bad = [{"reason": r} for r in (None, "", "no", "   ", 42)]
+        bad = [{"reason_code": "other", "reason": r} for r in (None, "", "no", "   ", 42)]
+        bad += [{"reason_code": c, "reason": "Full"} for c in (None, "", "busy", 3)]
         bad += [
-            {"reason": reason, "suggested_member_id": v}
+            {"reason_code": "no_capacity", "suggested_member_id": v}
             for v in (cast.member_ids["O"], "abc", 0, 10**7, True)
         ]
     elif action == Action.FORWARD:
@@ -56,10 +69,15 @@ def values_for(
         wrong += [cast.member_ids[m] for m in "DEO"]
         bad = [{"receiver_id": v} for v in wrong] + [{"receiver_id": target, "reason": 5}]
     elif action == Action.CANCEL:
-        reason = draw(st.sampled_from(["Client moved away", " Sent by mistake "]))
-        values = {"reason": reason}
-        expect = {"cancelled_at": now, "status_reason": reason.strip()}
-        bad = [{"reason": r} for r in (None, "", "ok", "  ", 12)]
+        code, reason = draw(
+            st.sampled_from(
+                [("client_declined", "Client moved away"), ("other", " Sent by mistake ")]
+            )
+        )
+        values = {"reason_code": code, "reason": reason}
+        expect = {"cancelled_at": now, "reason_code": code, "status_reason": reason.strip()}
+        bad = [{"reason_code": "other", "reason": r} for r in (None, "", "ok", "  ", 12)]
+        bad += [{"reason": "Client moved away"}, {"reason_code": "moved", "reason": "Moved"}]
     elif action == Action.EXPIRE:
         expect = {"expired_at": now, "status_reason": ANY_TEXT}
     elif action in (Action.SCHEDULE, Action.RESCHEDULE):
@@ -78,6 +96,9 @@ def values_for(
             }[form]
             if form == "local":  # read back in the network's timezone
                 at = local.replace(tzinfo=cast.tz).astimezone(UTC)
+        if action == Action.RESCHEDULE and at == row["appointment_at"]:  # a new time it is
+            at += timedelta(minutes=1)
+            value = at.isoformat()
         values = {"appointment_at": value}
         expect = {"scheduled_at": now, "appointment_at": at}
         if action == Action.RESCHEDULE:  # a new time; when it was first scheduled stays
@@ -135,18 +156,24 @@ def values_for(
                     {},
                     {"cancel": False},
                     {"cancel": "no"},
-                    {"cancel": True},
-                    {"cancel": "on", "reason": " Client moved away "},
+                    {"cancel": False, "reason_code": "client_unreachable"},
+                    {"cancel": True, "reason_code": "client_unreachable"},
+                    {"cancel": "on", "reason_code": "other", "reason": " Client moved away "},
                 ]
             )
         )
         if values.get("cancel") in (True, "on"):
-            expect = {"cancelled_at": now, "status_reason": ANY_TEXT}
+            expect = {
+                "cancelled_at": now,
+                "status_reason": ANY_TEXT,
+                "reason_code": values["reason_code"],
+            }
             if "reason" in values:
                 expect["status_reason"] = values["reason"].strip()
         else:
             expect = {"appointment_at": None, "scheduled_at": None}
-        bad = [{"cancel": True, "reason": 7}]
+        bad = [{"cancel": True, "reason_code": "other", "reason": 7}, {"cancel": True}]
+        bad += [{"reason_code": "gone"}]
     elif action == Action.CLOSE:
         outcome = draw(st.sampled_from(["Treated; follow-up in 6 months", " Engaged "]))
         if row["kind"] == ReferralKind.CLINICAL:
@@ -162,6 +189,34 @@ def values_for(
         expect = {"closed_at": now, "outcome": outcome.strip(), "business_value": amount}
         bad = [{"outcome": o} for o in (None, "", "ok", 5)]
         bad += [{"outcome": outcome, "value": v} for v in wrong_values]
+    elif action == Action.REQUEST_INFO:
+        question = draw(st.sampled_from(["Latest blood results?", "  Which medication?  "]))
+        values = {"question": question}
+        expect = {"info_requested_at": now, "info_question": question.strip()}
+        bad = [{"question": q} for q in (None, "", "no", "   ", 7, "x" * 5001, "a\x00b")]
+    elif action == Action.PROVIDE_INFO:
+        answer = draw(st.sampled_from(["Results attached.", "  None at the moment  "]))
+        values = {"answer": answer}
+        asked = row["info_requested_at"] or now
+        waited = max(int((now - asked).total_seconds()), 0)
+        expect = {
+            "info_requested_at": None,
+            "info_question": None,
+            "sender_wait_seconds": row["sender_wait_seconds"] + waited,
+        }
+        bad = [{"answer": a} for a in (None, "", " ", 3, "x" * 5001)]
+    elif action == Action.INTERIM_REPORT:
+        values = {"report": draw(st.sampled_from(["Seen; results pending.", " Bloods sent "]))}
+        bad = [{"report": r} for r in (None, "", "ok", 4, "x" * 5001)]
+    elif action == Action.REOPEN:
+        values = {"reason": draw(st.sampled_from(["Client asked again", " Closed too early "]))}
+        # What the end recorded is cleared; a missed visit's appointment too.
+        cleared = ("closed_at", "outcome", "business_value", "cancelled_at", "status_reason")
+        expect = dict.fromkeys([*cleared, "reason_code"])
+        expect |= dict.fromkeys(
+            ["appointment_at", "scheduled_at", "info_requested_at", "info_question"], UNCHECKED
+        )
+        bad = [{"reason": r} for r in (None, "", "no", 9)]
     # Every action takes an optional note; a bad one spoils otherwise good values.
     note = draw(st.sampled_from([None, "", "Phoned the client", "  padded  "]))
     if note is not None:

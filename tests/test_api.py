@@ -93,7 +93,7 @@ def test_whole_journey_through_the_api(client, net, db):
     read = client.get(f"{API}/referrals/{sent['id']}", headers=net["b"])
     assert read.headers["Cache-Control"] == "no-store" and "Set-Cookie" not in read.headers
     seen = read.get_json()
-    assert seen["allowed_actions"] == ["accept", "decline", "forward"]
+    assert seen["allowed_actions"] == ["accept", "decline", "forward", "request-info"]
     referral = act(client, net["b"], seen, "accept").get_json()
     assert (referral["status"], referral["version"]) == ("accepted", 2)
     appointment = (utcnow() + timedelta(days=3)).replace(microsecond=0)
@@ -113,7 +113,7 @@ def test_whole_journey_through_the_api(client, net, db):
     assert referral["status"] == "visited" and referral["valid_until"] is not None
     response = act(client, net["b"], referral, "close", outcome="Stable angina; treated.")
     assert response.status_code == 200
-    assert response.get_json()["allowed_actions"] == []
+    assert response.get_json()["allowed_actions"] == ["reopen"]  # within the network's period
 
     final = client.get(f"{API}/referrals/{sent['id']}", headers=net["a"]).get_json()
     assert (final["status"], final["version"]) == ("closed", 5)
@@ -135,7 +135,9 @@ def test_whole_journey_through_the_api(client, net, db):
 def test_stale_version_is_409_and_changes_nothing(client, net, db):
     referral = send(client, net)
     accepted = act(client, net["b"], referral, "accept").get_json()
-    response = act(client, net["b"], referral, "decline", reason="Too late now")
+    response = act(
+        client, net["b"], referral, "decline", reason="Too late now", reason_code="other"
+    )
     assert response.status_code == 409
     assert response.get_json()["error"] == "stale"
     db.session.expire_all()
@@ -292,7 +294,9 @@ def test_coordinator_reads_the_network_but_cannot_send(client, net, make, db):
     assert "practitioners" in refused.get_json()["message"]
     seen = client.get(f"{API}/referrals/{referral['id']}", headers=headers).get_json()
     assert seen["allowed_actions"] == ["forward", "cancel"]
-    cancelled = act(client, headers, seen, "cancel", reason="Sent to the wrong clinic")
+    cancelled = act(
+        client, headers, seen, "cancel", reason="Sent to the wrong clinic", reason_code="other"
+    )
     assert cancelled.get_json()["status"] == "cancelled"
 
 

@@ -77,25 +77,32 @@ def test_send_never_fails_on_odd_field_values(client, net, field):
 # fields it reads.
 ACTION_STATES = {
     "accept": (Status.SENT, ["version", "note"]),
-    "decline": (Status.SENT, ["reason", "suggested_member_id", "note"]),
+    "decline": (Status.SENT, ["reason_code", "reason", "suggested_member_id", "note"]),
     "forward": (Status.SENT, ["receiver_id", "reason"]),
-    "cancel": (Status.SENT, ["reason"]),
+    "cancel": (Status.SENT, ["reason_code", "reason"]),
     "schedule": (Status.ACCEPTED, ["appointment_at"]),
     "reschedule": (Status.SCHEDULED, ["appointment_at"]),
     "record-visit": (Status.ACCEPTED, ["visit_date"]),
-    "no-show": (Status.SCHEDULED, ["cancel", "reason"]),
+    "no-show": (Status.SCHEDULED, ["cancel", "reason_code", "reason"]),
+    "request-info": (Status.SENT, ["question"]),
+    "provide-info": (Status.INFO_REQUESTED, ["answer"]),
+    "interim-report": (Status.VISITED, ["report"]),
+    "reopen": (Status.CLOSED, ["reason"]),
     "close": (Status.VISITED, ["outcome", "value"]),
 }
 
 
 @pytest.mark.parametrize("action", ACTION_STATES)
 def test_actions_never_fail_on_odd_field_values(client, net, make, action):
-    headers = net["a"] if action == "cancel" else net["b"]
+    headers = net["a"] if action in ("cancel", "provide-info") else net["b"]
     status, fields = ACTION_STATES[action]
     referral = make.referral(net["gp"], net["cardio"], status)
     for field in fields:
         for raw in FIELD_VALUES:
             body = {"version": 1, "reason": "A fine reason", "outcome": "Seen", field: None}
+            body |= {"reason_code": "other", "question": "Why?", "answer": "Because."}
+            body |= {"report": "Seen, results pending."}
+            body[field] = None
             text = _with(body, [field], raw)
             response = client.post(
                 f"{API}/referrals/{referral.id}/actions/{action}",

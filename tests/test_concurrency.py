@@ -184,14 +184,25 @@ def test_eight_accepts_at_once_exactly_one_wins(app, pg, cast):
 
 MIXED = [
     Attempt("accept", "heart"),
-    Attempt("decline", "heart", values={"reason": "No capacity this month"}),
-    Attempt("cancel", "gp", values={"reason": "Client moved away"}),
+    Attempt(
+        "decline", "heart", values={"reason_code": "other", "reason": "No capacity this month"}
+    ),
+    Attempt("cancel", "gp", values={"reason_code": "other", "reason": "Client moved away"}),
     # Callers that do not pass the version they saw are guarded by the row version all the same.
     Attempt("accept", "heart", version=None),
-    Attempt("decline", "heart", version=None, values={"reason": "Out of our scope"}),
-    Attempt("cancel", "gp2", version=None, values={"reason": "Sent by mistake"}),
+    Attempt(
+        "decline",
+        "heart",
+        version=None,
+        values={"reason_code": "other", "reason": "Out of our scope"},
+    ),
+    Attempt(
+        "cancel", "gp2", version=None, values={"reason_code": "other", "reason": "Sent by mistake"}
+    ),
     Attempt("accept", "heart"),
-    Attempt("cancel", "coordinator", values={"reason": "Duplicate referral"}),
+    Attempt(
+        "cancel", "coordinator", values={"reason_code": "other", "reason": "Duplicate referral"}
+    ),
 ]
 
 
@@ -226,7 +237,9 @@ def test_two_forwards_and_a_decline_at_once_make_at_most_one_copy(app, pg, cast)
     attempts = [
         Attempt("forward", "heart", values=forward),
         Attempt("forward", "coordinator", values=forward),
-        Attempt("decline", "heart", values={"reason": "No capacity this month"}),
+        Attempt(
+            "decline", "heart", values={"reason_code": "other", "reason": "No capacity this month"}
+        ),
         Attempt("forward", "heart", version=None, values=forward),
     ] * 2
 

@@ -95,6 +95,7 @@ def test_the_page_shows_the_same_figures(networks, login):
     }
     assert _bars(html) == {
         "sent": 3,
+        "info_requested": 0,
         "accepted": 1,
         "declined": 1,
         "scheduled": 0,

@@ -42,6 +42,10 @@ ACTORS = {
     "no-show": "receiver",
     "close": "receiver",
     "reschedule": "receiver",
+    "request-info": "receiver",
+    "provide-info": "sender",
+    "interim-report": "receiver",
+    "reopen": "receiver",
 }
 assert set(ACTORS) == {t.action.value for t in TRANSITIONS.values()}, "every action has its actor"
 
@@ -50,10 +54,14 @@ def _values(action: str, referral: Referral, forward_to: int) -> dict:
     now = utcnow()
     return {
         "reason": "Counted again",
+        "reason_code": "other",
         "receiver_id": forward_to,
         "appointment_at": (now + timedelta(days=2)).isoformat(),
         "visit_date": now.date().isoformat(),
         "outcome": "Seen and treated",
+        "question": "Latest results?",
+        "answer": "Attached.",
+        "report": "Seen, results pending.",
         "confirm_early_visit": True,
         # Half the no-shows cancel the referral, half go back to accepted.
         "cancel": action == "no-show" and referral.id % 2 == 0,

@@ -29,7 +29,7 @@ from app.models import Status, utcnow
 from app.referrals.day_counts import keep_day_counts, recount_by_day, stop_keeping_day_counts
 from tests.check_constraints import check_differences, database_checks, normalize_check
 from tests.conftest import _postgres_url
-from tests.factories import Factory
+from tests.factories import OldSchemaFactory
 
 MIGRATION_0004 = ROOT / "migrations" / "versions" / "0004_referral_checks_from_status_rules.py"
 
@@ -144,15 +144,14 @@ def test_0004_names_the_referrals_that_break_a_new_check_and_changes_nothing(
     migrations_app, day_counts_not_kept
 ):
     upgrade(revision="0003")
-    make = Factory(db.session)
+    make = OldSchemaFactory(db.session)
     network = make.network()
     sender, receiver = make.member(network), make.member(network)
     now = utcnow()
     good = make.referral(sender, receiver, Status.CLOSED)
     # Each of these passes the checks of revision 0003.
     closed_looking = make.referral(sender, receiver, Status.SENT, closed_at=now, outcome="Seen")
-    silent_expiry = make.referral(sender, receiver, Status.EXPIRED)
-    silent_expiry.status_reason = None
+    silent_expiry = make.referral(sender, receiver, Status.EXPIRED, status_reason=None)
     many = [
         make.referral(sender, receiver, Status.ACCEPTED, declined_at=now - timedelta(hours=i))
         for i in range(12)
@@ -203,7 +202,7 @@ def test_0004_names_the_referrals_that_break_a_new_check_and_changes_nothing(
 
 def test_0005_counts_the_referrals_already_there(migrations_app, day_counts_not_kept):
     upgrade(revision="0004")
-    make = Factory(db.session)
+    make = OldSchemaFactory(db.session)
     riverside, harbour = make.network(), make.network()
     gp, cardio = make.member(riverside), make.member(riverside)
     lawyer, accountant = make.member(harbour), make.member(harbour)

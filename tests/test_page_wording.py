@@ -85,7 +85,7 @@ def test_dashboard_cards_link_to_their_lists(make, login):
     html = login(make.practitioner(gp)).get("/dashboard").get_data(as_text=True)
     assert 'class="tile attention" href="/referrals/?box=inbox&amp;status=sent"' in html
     assert 'href="/referrals/?box=outbox&amp;status=closed"' in html
-    assert "status=sent,accepted,scheduled,visited" in html
+    assert "status=sent,info_requested,accepted,scheduled,visited" in html
     coordinator = make.user(Role.COORDINATOR, networks=[network])
     client = login(coordinator)
     html = client.get("/dashboard").get_data(as_text=True)

@@ -138,7 +138,8 @@ def test_stale_form_is_told_it_changed(pair, make, login, db):
         == 302
     )
     stale = cardio.post(
-        f"/referrals/{referral.id}/actions/decline", data={"version": 1, "reason": "Full"}
+        f"/referrals/{referral.id}/actions/decline",
+        data={"version": 1, "reason_code": "no_capacity", "reason": "Full"},
     )
     assert stale.status_code == 409
     assert "has changed since you loaded it" in stale.get_data(as_text=True)

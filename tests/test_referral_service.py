@@ -199,14 +199,21 @@ def test_no_show_returns_to_accepted_or_cancels(pair, db):
     perform(referral, "no-show", pair["cardio_user"])
     assert referral.status == Status.ACCEPTED and referral.appointment_at is None
     perform(referral, "schedule", pair["cardio_user"], values={"appointment_at": when})
-    perform(referral, "no-show", pair["cardio_user"], values={"cancel": True})
+    perform(
+        referral,
+        "no-show",
+        pair["cardio_user"],
+        values={"cancel": True, "reason_code": "client_unreachable"},
+    )
     assert referral.status == Status.CANCELLED
 
 
 def test_coordinator_cancels_and_system_expires(pair, make, db):
     coordinator = make.user(Role.COORDINATOR, networks=[pair["network"]])
     first = send_referral(pair["gp_user"], _new(pair))
-    perform(first, "cancel", coordinator, values={"reason": "Sent by mistake"})
+    perform(
+        first, "cancel", coordinator, values={"reason_code": "other", "reason": "Sent by mistake"}
+    )
     assert first.status == Status.CANCELLED
     second = send_referral(pair["gp_user"], _new(pair, confirm_duplicate=True))
     perform(second, "expire", None)
@@ -241,7 +248,7 @@ def test_decline_suggests_only_another_active_member(pair, make, db):
                 referral,
                 "decline",
                 pair["cardio_user"],
-                values={"reason": "No capacity", "suggested_member_id": bad},
+                values={"reason_code": "no_capacity", "suggested_member_id": bad},
             )
         assert "suggested_member_id" in refused.value.fields
         db.session.rollback()

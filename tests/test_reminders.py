@@ -267,3 +267,25 @@ def test_ticks_that_look_only_at_what_fell_due_since_miss_nothing(make, cast, db
         for r in db.session.scalars(select(Reminder))
     }
     assert all(timedelta(0) <= late < timedelta(minutes=47) for late in due.values()), due
+
+
+def test_time_waiting_on_the_sender_pauses_the_answer_clock(make, cast, db):
+    """Asked for more information on day 1 and answered 7 days later: the 5 business days
+    to answer count without those 7 days, for reminders and for expiry alike. The per-minute
+    scan bounds by sent_at; a paused referral is found by the hourly sweep, so its reminder
+    may come up to an hour after its deadline (app/followup/rules.py answer_clock_started)."""
+    referral = _referral(make, cast, sent_at=MONDAY)  # routine: due Monday 11 January
+    waited = 7 * DAY
+    referral.sender_wait_seconds = int(waited.total_seconds())
+    db.session.commit()
+
+    assert tick(MONDAY + 7 * DAY).reminders == 0  # would have been due without the wait
+    assert tick(MONDAY + 7 * DAY + waited - timedelta(minutes=1)).reminders == 0
+    late = tick(MONDAY + 7 * DAY + waited + timedelta(minutes=61))
+    assert (late.swept, late.reminders) == (True, 1)
+    assert _keys(db) == [(referral.id, "answer", 0)]
+
+    # Expiry (30 days by default) also leaves out the wait.
+    assert tick(MONDAY + 30 * DAY + DAY).expired == 0
+    assert tick(MONDAY + 30 * DAY + waited + DAY).expired == 1
+    assert db.session.get(Referral, referral.id).status == Status.EXPIRED

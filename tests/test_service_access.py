@@ -145,7 +145,9 @@ CASES: list[tuple[str, Call, str]] = [
     ("perform accept", lambda a, w: perform(w["referral"], "accept", a), "receiver"),
     (
         "perform cancel",
-        lambda a, w: perform(w["referral"], "cancel", a, values={"reason": "Gone"}),
+        lambda a, w: perform(
+            w["referral"], "cancel", a, values={"reason_code": "other", "reason": "Gone"}
+        ),
         "coordinator",
     ),
     ("send_referral", _send_as_victim, "sender"),

@@ -62,6 +62,8 @@ from tests.state_machine_cast import (
     unsynced_commits,  # noqa: F401 - a fixture of the test below
 )
 from tests.state_machine_rows import (
+    ENDED,
+    REOPEN_DAYS,
     TERMINAL,
     RowChecker,
     check_success,
@@ -86,6 +88,9 @@ GUIDED_WEIGHT = {
     Action.RECORD_VISIT: 3,
     Action.NO_SHOW: 3,
     Action.CLOSE: 4,
+    Action.PROVIDE_INFO: 4,
+    Action.INTERIM_REPORT: 1,
+    Action.REOPEN: 1,
 }
 WAIT = st.integers(0, 3 * 24 * 60).map(lambda minutes: timedelta(minutes=minutes))
 
@@ -94,6 +99,7 @@ def test_table_has_no_dead_ends_and_every_status_is_reachable():
     assert reachable_statuses() == set(Status)
     with_way_out = set().union(*(t.sources for t in TRANSITIONS.values()))
     assert set(Status) - with_way_out == TERMINAL
+    assert TRANSITIONS[Action.REOPEN].sources >= ENDED
     assert set(MAY_FILL) == set(MUST_FILL) == set(STATUS_RULES) == set(Status)
     assert all(MUST_FILL[s] <= MAY_FILL[s] for s in Status)
 
@@ -261,7 +267,21 @@ class ReferralMachine(RuleBasedStateMachine):
         assert after["clients"] == before["clients"] + 1
 
     def open_ids(self) -> list[int]:
-        return [ref for ref in self.ids if ref not in self.checker.frozen]
+        """Referrals that can still move: not finished for good, nor ended too long ago."""
+        rows = self._rows()
+        return [ref for ref in self.ids if not self._stuck(rows[ref])]
+
+    def _stuck(self, row: dict) -> bool:
+        if row["status"] in TERMINAL:
+            return True
+        return row["status"] in ENDED and self._too_late_to_reopen(row)
+
+    def _late(self, action: Action, row: dict) -> bool:
+        return action == Action.REOPEN and self._too_late_to_reopen(row)
+
+    def _too_late_to_reopen(self, row: dict) -> bool:
+        ended = row["closed_at"] or row["cancelled_at"]
+        return self.now > ended + timedelta(days=REOPEN_DAYS)
 
     def _unknown_action(self, data):
         ref = data.draw(st.sampled_from(self.ids), label="referral")
@@ -305,7 +325,9 @@ class ReferralMachine(RuleBasedStateMachine):
             expected = ActionForbidden
         elif version is not None and version != row["version"]:
             expected = StaleReferral
-        elif row["status"] not in transition.sources:
+        elif row["status"] not in transition.sources or (
+            action == Action.REOPEN and self._too_late_to_reopen(row)
+        ):
             expected = TransitionNotAllowed
         elif not good:
             expected = InvalidReferral

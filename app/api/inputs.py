@@ -25,7 +25,7 @@ from pydantic_core import PydanticCustomError
 from app.api.errors import invalid
 from app.api.schemas import DisplayStatusValue, PriorityValue
 from app.fields import MAX_ID, MAX_PAGE
-from app.models import Priority, ReferralKind
+from app.models import Priority, ReasonCode, ReferralKind
 from app.referrals.listing import BOXES, DEFAULT_LIMIT, MAX_LIMIT
 
 MAX_SEARCH_LENGTH = 100
@@ -122,7 +122,14 @@ class NewReferral(Body):
 
 class ActionRequest(Body):
     version: int = Field(description="The version read; a different one is refused with 409 stale.")
-    reason: str | None = checked("decline, cancel; optional for forward.")
+    reason_code: str | None = checked(
+        "decline, cancel (required), no-show (required with cancel): one of the codes.",
+        enum=[*[c.value for c in ReasonCode], None],
+    )
+    reason: str | None = checked(
+        "decline, cancel, no-show: free text beside reason_code (required with `other`); "
+        "forward: optional; reopen: required."
+    )
     receiver_id: int | None = checked("forward: the new receiver.")
     appointment_at: str | None = checked(
         "schedule, reschedule: ISO date-time; without offset, network time."
@@ -130,6 +137,12 @@ class ActionRequest(Body):
     visit_date: str | None = checked("record-visit: ISO date.")
     outcome: str | None = checked("close: the outcome note.")
     value: Amount | None = checked("close: closed-business value, professional referrals only.")
+    question: str | None = checked("request-info: the question to the sender.", maxLength=5000)
+    answer: str | None = checked(
+        "provide-info: the sender's answer (documents are attached on the referral's page).",
+        maxLength=5000,
+    )
+    report: str | None = checked("interim-report: the note to the sender.", maxLength=5000)
     note: str | None = checked(maxLength=2000)
     cancel: bool | None = checked("no-show: cancel instead of rescheduling.")
     suggested_member_id: int | None = checked("decline: another member.")

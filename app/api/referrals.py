@@ -103,16 +103,20 @@ def get_referral(referral_id: int):
     f"/referrals/{REFERRAL_ID}/actions/<action>",
     "actOnReferral",
     summary="Move a referral on: accept, decline, forward, cancel, schedule, reschedule, "
-    "record-visit, no-show, close",
+    "record-visit, no-show, close, request-info, provide-info, interim-report, reopen",
     answer=(200, schemas.Referral, "The referral after the action."),
     errors=(400, 403, 404, 409, 413, 415, 422),
     body=ActionRequest,
     path_schemas={"action": {"type": "string", "enum": USER_ACTIONS}},
     idempotent=True,
-    description="Fields by action: decline reason (suggested_member_id); forward receiver_id "
-    "(reason); cancel reason; schedule appointment_at; reschedule appointment_at (the new time; "
-    "the sender is told); record-visit visit_date; no-show "
-    "(cancel, reason); close outcome (value, professional only). Unknown actions are 404; "
+    description="Fields by action: decline reason_code, reason (required with other), "
+    "(suggested_member_id); forward receiver_id (reason); cancel reason_code (reason); "
+    "schedule appointment_at; reschedule appointment_at (the new time; the sender is told); "
+    "record-visit visit_date; no-show (cancel with reason_code, reason); close outcome "
+    "(value, professional only); request-info question (receiver, from sent); provide-info "
+    "answer (sender, from info_requested); interim-report report (receiver; the status "
+    "stays); reopen reason (receiver or coordinator, within the network's "
+    "reopen_within_days; back to the status before). Unknown actions are 404; "
     "expire is refnet's own (403).",
 )
 @idempotent

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 
-from app.models import MemberKind, Priority, ReferralKind, Role, Status
+from app.models import MemberKind, Priority, ReasonCode, ReferralKind, Role, Status
 from app.referrals.states import Action
 
 USER_ACTIONS = [a.value for a in Action if a != Action.EXPIRE]
@@ -39,6 +39,7 @@ RoleValue = one_of(Role)
 MemberKindValue = one_of(MemberKind)
 KindValue = one_of(ReferralKind)
 PriorityValue = one_of(Priority)
+ReasonCodeValue = one_of(ReasonCode)
 UserAction = one_of(Action, USER_ACTIONS)
 Next = Annotated[str | None, Field(description="The URL of the next page; null on the last one.")]
 
@@ -130,6 +131,9 @@ class ReferralEvent(BaseModel):
     at: Moment
     actor_id: Id | None
     note: str | None
+    reason_code: ReasonCodeValue | None = Field(
+        description="decline, cancel, no-show: the reason code given (null before codes existed)."
+    )
 
 
 class ReferralClient(Part):
@@ -156,7 +160,26 @@ class Referral(ReferralSummary):
     closed_at: Moment | None
     cancelled_at: Moment | None
     expired_at: Moment | None
-    status_reason: str | None = Field(description="Why it was declined or cancelled.")
+    info_requested_at: Moment | None = Field(
+        description="When the receiver asked the open question (status info_requested)."
+    )
+    info_question: str | None = Field(
+        description="The receiver's open question; the answer is the provide-info event's note."
+    )
+    sender_wait_seconds: int = Field(
+        ge=0,
+        description="Seconds the referral waited on its sender's answers (closed waits only): "
+        "the receiver's answer clock does not count them.",
+    )
+    status_reason: str | None = Field(
+        description="Why it was declined or cancelled, in words (the code's label when no "
+        "text was given)."
+    )
+    reason_code: ReasonCodeValue | None = Field(
+        description="The reason code of a decline or cancellation (null for a forward, an "
+        "expiry, and declines and cancellations recorded before codes existed)."
+    )
+    reason_label: str | None = Field(description="The reason code in words.")
     outcome: str | None = Field(description="The receiver's outcome note to the sender.")
     business_value: Money | None = Field(
         description="Closed-business value (professional referrals only), e.g. 1250.00."

@@ -31,12 +31,16 @@ from app.demo.timeline import (
     FINISHED,
     FINISHED_CUM,
     FORWARD,
+    INTERIM_REPORT,
     MINUTE,
     NO_SHOW,
     PRIORITIES,
     PRIORITY_CUM,
+    PROVIDE_INFO,
     RECEIVER,
     RECORD_VISIT,
+    REOPEN,
+    REQUEST_INFO,
     SCHEDULE,
     SCHEDULED,
     SEND,
@@ -56,9 +60,11 @@ REFERRAL_COLUMNS = (
     "service", "notes", "sent_at", "accepted_at", "declined_at", "scheduled_at",
     "appointment_at", "visited_at", "closed_at", "cancelled_at", "expired_at", "updated_at",
     "status_reason", "outcome", "business_value", "valid_until", "version",
+    "info_requested_at", "info_question", "sender_wait_seconds", "reason_code",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "referral_id", "actor_id", "action", "from_status", "to_status", "note", "at",
+    "reason_code",
 )  # fmt: skip
 
 FAVOURITE_SHARE = 0.75
@@ -71,6 +77,28 @@ EXPIRED_REASON = "No answer in time"  # what the referral service records on exp
 PINNED = tuple((0, 1, status) for status in STATUSES) + tuple(
     (1, 0, status) for status in (CLOSED, SENT, ACCEPTED, VISITED, SCHEDULED)
 )
+# The receiver's questions before it answers, and the senders' answers (demo texts).
+QUESTIONS = (
+    "Could you send the latest blood results?",
+    "Has the client already seen another specialist for this?",
+    "Which medication is the client taking at the moment?",
+    "Can you tell us more about how long this has been going on?",
+)
+ANSWERS = (
+    "Attached the results from last week.",
+    "No, this is the first referral for it.",
+    "Only the medication listed in the notes.",
+    "About three months, getting slowly worse.",
+)
+# Reason codes drawn for declines and cancellations (the texts come from the catalogue).
+DECLINE_CODES = (
+    "no_capacity", "no_capacity", "outside_service_area", "not_eligible",
+    "missing_information", "wrong_specialty", "other",
+)  # fmt: skip
+CANCEL_CODES = ("client_declined", "client_declined", "client_unreachable", "other")
+NO_SHOW_CODE = "client_unreachable"
+INTERIM_NOTE = "Seen today; results pending, the full report follows."
+REOPEN_REASON = "A late result came in: reopened to add it to the outcome."
 # Actions whose event carries the referral's status reason as its note.
 REASON_ACTIONS = frozenset({DECLINE, FORWARD, CANCEL, EXPIRE})
 
@@ -243,12 +271,20 @@ class ReferralGenerator:
         if created_by is None:
             created_by = sender.user_id
         status_reason, outcome, value = self._outcome(timeline, receiver, reason)
+        code = None  # a forward (reason given) and an expiry carry no code
+        if status == DECLINED and reason is None:
+            code = DECLINE_CODES[int(self.r() * len(DECLINE_CODES))]
+        elif status == CANCELLED:
+            codes = CANCEL_CODES
+            code = NO_SHOW_CODE if timeline.no_show_cancel else codes[int(self.r() * len(codes))]
         if status == DECLINED and suggested is None and self.r() < SUGGEST_SHARE:
             suggested = self._colleague(receiver, avoid=(receiver.index, sender.index))
 
         # One datetime per step; the referral's columns reuse the same objects.
         fromts = datetime.fromtimestamp
         at: dict[str, datetime] = {}
+        question = None
+        asked = 0
         events = batch.events
         event_id = self.ids.event
         for (action, from_status, to_status, _offset, side), ts in zip(
@@ -267,10 +303,20 @@ class ReferralGenerator:
                 note = status_reason
             elif action == CLOSE:
                 note = outcome
+            elif action == REQUEST_INFO:
+                asked = int(self.r() * len(QUESTIONS))
+                note = question = QUESTIONS[asked]
+            elif action == PROVIDE_INFO:
+                note = ANSWERS[asked]
+            elif action == INTERIM_REPORT:
+                note = INTERIM_NOTE
+            elif action == REOPEN:
+                note = REOPEN_REASON
             elif forwarded_from is not None and action == SEND:
                 note = f"Forwarded from referral #{forwarded_from}"
+            coded = code if to_status in (DECLINED, CANCELLED) else None
             events.append(
-                (event_id, referral_id, actor, action, from_status, to_status, note, when)
+                (event_id, referral_id, actor, action, from_status, to_status, note, when, coded)
             )
             event_id += 1
         self.ids.event = event_id
@@ -282,6 +328,13 @@ class ReferralGenerator:
         cancelled_at = at.get(CANCEL)
         if cancelled_at is None and timeline.no_show_cancel:
             cancelled_at = at[NO_SHOW]
+        # An open question stays on the referral (and on one cancelled while it was open).
+        info_requested_at = info_question = None
+        if REQUEST_INFO in at and PROVIDE_INFO not in at:
+            info_requested_at, info_question = at[REQUEST_INFO], question
+        sender_wait = 0
+        if PROVIDE_INFO in at:
+            sender_wait = int((at[PROVIDE_INFO] - at[REQUEST_INFO]).total_seconds())
         service, referral_reason, notes = texts
         batch.referrals.append(
             (
@@ -292,7 +345,7 @@ class ReferralGenerator:
                 scheduled_at, appointment_at, at.get(RECORD_VISIT), at.get(CLOSE),
                 cancelled_at, at.get(EXPIRE), events[-1][7],
                 status_reason, outcome, value, self._valid_until_from(times.visit_day),
-                len(timeline.steps),
+                len(timeline.steps), info_requested_at, info_question, sender_wait, code,
             )
         )  # fmt: skip
         return referral_id

@@ -28,9 +28,12 @@ ACCEPT, DECLINE, FORWARD = Action.ACCEPT.value, Action.DECLINE.value, Action.FOR
 CANCEL, EXPIRE, SCHEDULE = Action.CANCEL.value, Action.EXPIRE.value, Action.SCHEDULE.value
 RECORD_VISIT, NO_SHOW, CLOSE = Action.RECORD_VISIT.value, Action.NO_SHOW.value, Action.CLOSE.value
 RESCHEDULE = Action.RESCHEDULE.value
+REQUEST_INFO, PROVIDE_INFO = Action.REQUEST_INFO.value, Action.PROVIDE_INFO.value
+INTERIM_REPORT, REOPEN = Action.INTERIM_REPORT.value, Action.REOPEN.value
 SENT, ACCEPTED, DECLINED = Status.SENT.value, Status.ACCEPTED.value, Status.DECLINED.value
 SCHEDULED, VISITED, CLOSED = Status.SCHEDULED.value, Status.VISITED.value, Status.CLOSED.value
 CANCELLED, EXPIRED = Status.CANCELLED.value, Status.EXPIRED.value
+INFO_REQUESTED = Status.INFO_REQUESTED.value
 
 PRIORITIES = tuple(p.value for p in Priority)  # routine, urgent, asap, stat
 # Index into PRIORITIES, drawn by these weights per network kind.
@@ -39,8 +42,14 @@ PRIORITY_CUM = {
     "professional": list(accumulate((85, 11, 4, 0))),
 }
 
-STATUSES = (CLOSED, VISITED, SCHEDULED, ACCEPTED, SENT, DECLINED, CANCELLED, EXPIRED)
-STATUS_CUM = list(accumulate((40, 6, 7, 6, 8, 12, 14, 7)))
+STATUSES = (
+    CLOSED, VISITED, SCHEDULED, ACCEPTED, SENT, DECLINED, CANCELLED, EXPIRED, INFO_REQUESTED,
+)  # fmt: skip
+STATUS_CUM = list(accumulate((40, 6, 7, 6, 8, 12, 14, 7, 3)))
+# Of the referrals the receiver answers, those it first asked a question about.
+ASK_SHARE = 0.1
+INTERIM_SHARE = 0.1  # of visits, followed by an interim report (results pending)
+REOPEN_SHARE = 0.04  # of closed referrals, reopened once (a result came late) and closed again
 # Referrals touching a member that has left, or no longer accepts, ended long ago.
 FINISHED = (CLOSED, DECLINED, CANCELLED, EXPIRED)
 FINISHED_CUM = list(accumulate((55, 16, 18, 11)))
@@ -60,6 +69,7 @@ TO_RECORD_VISIT = (20 * MINUTE, 4 * HOUR)
 TO_CLOSE = (1 * HOUR, 14 * DAY)
 TO_CANCEL = (1 * HOUR, 10 * DAY)
 TO_NO_SHOW = (1 * HOUR, 2 * DAY)
+TO_ANSWER = (2 * HOUR, 4 * DAY)  # the sender's answer to the receiver's question
 # How long ago an open referral reached its present status.
 # At least SETTLE ago, leaving room for the clock (clock.py) to move steps into the daytime.
 SETTLE = 2 * DAY
@@ -67,6 +77,7 @@ OPEN_LAST_STEP = {
     ACCEPTED: (SETTLE, 25 * DAY),
     SCHEDULED: (SETTLE, 21 * DAY),
     VISITED: (SETTLE, 12 * DAY),
+    INFO_REQUESTED: (SETTLE, 10 * DAY),
 }
 
 # One step: (action, from_status, to_status, offset seconds from the send, acting side).
@@ -116,6 +127,19 @@ class TimelinePlanner:
             steps.append((EXPIRE, SENT, EXPIRED, self.expire_after + int(r() * 900), SYSTEM))
             return timeline
         t = _between(r, RESPOND[priority])
+        if status == INFO_REQUESTED:
+            steps.append((REQUEST_INFO, SENT, INFO_REQUESTED, t, RECEIVER))
+            return timeline
+        if status == CANCELLED and r() < 0.1:  # the sender cancels instead of answering
+            steps.append((REQUEST_INFO, SENT, INFO_REQUESTED, t, RECEIVER))
+            t += _between(r, TO_ANSWER)
+            steps.append((CANCEL, INFO_REQUESTED, CANCELLED, t, SENDER))
+            return timeline
+        if r() < ASK_SHARE:  # a question first, answered; then the receiver decides
+            steps.append((REQUEST_INFO, SENT, INFO_REQUESTED, t, RECEIVER))
+            t += _between(r, TO_ANSWER)
+            steps.append((PROVIDE_INFO, INFO_REQUESTED, SENT, t, SENDER))
+            t += _between(r, RESPOND[priority])
         if status == DECLINED:
             steps.append((DECLINE, SENT, DECLINED, t, RECEIVER))
             return timeline
@@ -151,9 +175,17 @@ class TimelinePlanner:
         else:
             t += _between(r, LEAD[priority])
             steps.append((RECORD_VISIT, ACCEPTED, VISITED, t, RECEIVER))
+        if r() < INTERIM_SHARE:
+            t += _between(r, TO_RECORD_VISIT, skew=False)
+            steps.append((INTERIM_REPORT, VISITED, VISITED, t, RECEIVER))
         if status == CLOSED:
             t += _between(r, TO_CLOSE)
             steps.append((CLOSE, VISITED, CLOSED, t, RECEIVER))
+            if r() < REOPEN_SHARE:
+                t += _between(r, TO_CLOSE)
+                steps.append((REOPEN, CLOSED, VISITED, t, RECEIVER))
+                t += _between(r, TO_CLOSE)
+                steps.append((CLOSE, VISITED, CLOSED, t, RECEIVER))
         return timeline
 
     def _schedule(self, timeline: Timeline, t: int, priority: int) -> int:

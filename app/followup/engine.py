@@ -186,6 +186,7 @@ SCAN_COLUMNS = (
     Referral.sent_at,
     Referral.accepted_at,
     Referral.visited_at,
+    Referral.sender_wait_seconds,
 )
 
 

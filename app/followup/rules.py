@@ -56,17 +56,21 @@ def escalation_stage(stage: str) -> str:
 
 
 def answer_clock_started() -> ColumnElement:
-    """SQL: when the referral began to wait for its answer.
+    """SQL: the earliest moment the referral can have begun to wait for its answer.
 
-    THE one place for the answer clock (with answer_clock below). A referral waiting on its
-    sender (`info_requested`, the conversation issue) pauses it: adapt these two functions.
+    THE one place for the answer clock (with answer_clock below). The clock pauses while the
+    referral waits on its sender (`info_requested`, app/referrals/answer_clock.py): each
+    provide-info adds that time to `sender_wait_seconds`. The SQL bound stays `sent_at` (an
+    index range; a referral that never waited is exact), which finds a superset: the engine
+    then adds the pause in Python (answer_clock) before anything is sent or expired, and the
+    hourly sweep catches a referral whose paused deadline fell due between two narrow scans.
     """
     return Referral.sent_at
 
 
 def answer_clock(referral) -> tuple[datetime, timedelta]:
     """(when the answer clock started, how long it was paused) for one referral."""
-    return referral.sent_at, timedelta(0)
+    return referral.sent_at, timedelta(seconds=referral.sender_wait_seconds or 0)
 
 
 def stage_started(stage: str) -> ColumnElement:

@@ -9,9 +9,11 @@ from app.models.client_link import ClientLink
 from app.models.document import Document
 from app.models.enums import (
     OPEN_STATUSES,
+    REASON_CODE_LABELS,
     MemberKind,
     NetworkKind,
     Priority,
+    ReasonCode,
     ReferralKind,
     Role,
     Status,
@@ -30,6 +32,7 @@ from app.models.user_session import UserSession
 __all__ = [
     "OPEN_ADVICE",
     "OPEN_STATUSES",
+    "REASON_CODE_LABELS",
     "AdviceRequest",
     "AdviceStatus",
     "ApiToken",
@@ -48,6 +51,7 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "Priority",
+    "ReasonCode",
     "Referral",
     "ReferralDayCount",
     "ReferralEvent",

@@ -46,6 +46,8 @@ class Priority(StrEnum):
 
 class Status(StrEnum):
     SENT = "sent"
+    # The receiver asked the sender a question; the referral waits on the sender's answer.
+    INFO_REQUESTED = "info_requested"
     ACCEPTED = "accepted"
     DECLINED = "declined"
     SCHEDULED = "scheduled"
@@ -59,4 +61,33 @@ class Status(StrEnum):
         return self in OPEN_STATUSES
 
 
-OPEN_STATUSES = frozenset({Status.SENT, Status.ACCEPTED, Status.SCHEDULED, Status.VISITED})
+OPEN_STATUSES = frozenset(
+    {Status.SENT, Status.INFO_REQUESTED, Status.ACCEPTED, Status.SCHEDULED, Status.VISITED}
+)
+
+
+class ReasonCode(StrEnum):
+    """Why a referral was declined or cancelled, or why a visit was missed: a short list
+    that reports can count, always with free text beside it."""
+
+    NO_CAPACITY = "no_capacity"
+    OUTSIDE_SERVICE_AREA = "outside_service_area"
+    NOT_ELIGIBLE = "not_eligible"
+    MISSING_INFORMATION = "missing_information"
+    WRONG_SPECIALTY = "wrong_specialty"
+    CLIENT_DECLINED = "client_declined"
+    CLIENT_UNREACHABLE = "client_unreachable"
+    OTHER = "other"
+
+
+# The words of each code: forms, the referral page and the API's reason_label.
+REASON_CODE_LABELS = {
+    ReasonCode.NO_CAPACITY: "No capacity",
+    ReasonCode.OUTSIDE_SERVICE_AREA: "Outside our service area",
+    ReasonCode.NOT_ELIGIBLE: "Not eligible",
+    ReasonCode.MISSING_INFORMATION: "Missing information",
+    ReasonCode.WRONG_SPECIALTY: "Wrong specialty",
+    ReasonCode.CLIENT_DECLINED: "The client declined",
+    ReasonCode.CLIENT_UNREACHABLE: "The client could not be reached",
+    ReasonCode.OTHER: "Other",
+}

@@ -44,6 +44,7 @@ class Network(Base):
         CheckConstraint("validity_months BETWEEN 1 AND 120", name="validity_months_range"),
         CheckConstraint("expire_after_days BETWEEN 1 AND 365", name="expire_after_days_range"),
         CheckConstraint("escalate_after_reminders >= 1", name="escalate_after_positive"),
+        CheckConstraint("reopen_within_days BETWEEN 1 AND 365", name="reopen_within_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +57,8 @@ class Network(Base):
     expire_after_days: Mapped[int] = mapped_column(default=30)
     # Coordinators are escalated to after this many reminders on one stage.
     escalate_after_reminders: Mapped[int] = mapped_column(default=2)
+    # A closed or cancelled referral may be reopened this many days after it ended.
+    reopen_within_days: Mapped[int] = mapped_column(default=30, server_default="30")
     deadlines: Mapped[dict[str, Any]] = mapped_column(JSON, default=default_deadlines)
     # Thresholds of the member traffic lights (app/reports/health.py); None: the defaults.
     # Deferred: read only by the reports, so that loading a network never needs it (code

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.columns import enum_column_type
-from app.models.enums import Priority, ReferralKind, Status
+from app.models.enums import REASON_CODE_LABELS, Priority, ReasonCode, ReferralKind, Status
 from app.referrals.status_rules import (
     STAGE_FIELDS,
     label_of,
@@ -78,6 +78,7 @@ REFERRAL_CHECKS = (
     # Clinical referrals never carry money (Anti-Kickback Statute, Stark law).
     CheckConstraint("kind = 'professional' OR business_value IS NULL", name="clinical_no_value"),
     CheckConstraint("business_value IS NULL OR business_value >= 0", name="value_not_negative"),
+    CheckConstraint("sender_wait_seconds >= 0", name="sender_wait_not_negative"),
     *stage_field_checks(),
 )
 
@@ -174,9 +175,18 @@ class Referral(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While the referral waits on its sender: when the receiver asked, and the question.
+    info_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    info_question: Mapped[str | None] = mapped_column(Text)
+    # Seconds the referral has waited on its sender's answers (added up at each provide-info):
+    # the receiver's answer clock does not run then (app/referrals/clock.py).
+    sender_wait_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    # Decline or cancel reason.
+    # Decline or cancel reason: a code from a short list (reports count it) and free text.
+    reason_code: Mapped[ReasonCode | None] = mapped_column(
+        enum_column_type(ReasonCode, "reason_code")
+    )
     status_reason: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)
     business_value: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
@@ -209,6 +219,10 @@ class Referral(Base):
     def status_label(self) -> str:
         return label_of(self.status, self.forwarded_to_id)
 
+    @property
+    def reason_label(self) -> str | None:
+        return REASON_CODE_LABELS[self.reason_code] if self.reason_code else None
+
 
 # The referral a forward made from this one (its copy links back with forwarded_from_id):
 # read with the row, through the index on forwarded_from_id, so lists need no extra query.
@@ -237,6 +251,10 @@ class ReferralEvent(Base):
     from_status: Mapped[Status | None] = mapped_column(enum_column_type(Status, "from_status"))
     to_status: Mapped[Status] = mapped_column(enum_column_type(Status, "to_status"))
     note: Mapped[str | None] = mapped_column(Text)
+    # The reason code of a decline, a cancellation or a missed visit.
+    reason_code: Mapped[ReasonCode | None] = mapped_column(
+        enum_column_type(ReasonCode, "reason_code")
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     referral: Mapped[Referral] = relationship(back_populates="events")

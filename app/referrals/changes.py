@@ -9,9 +9,22 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from app import fields as f
 from app.extensions import db
-from app.models import Member, Network, Referral, ReferralKind, Status
+from app.models import (
+    REASON_CODE_LABELS,
+    Member,
+    Network,
+    ReasonCode,
+    Referral,
+    ReferralEvent,
+    ReferralKind,
+    Status,
+)
+from app.referrals.documents import check_uploads
+from app.referrals.errors import InvalidReferral, TransitionNotAllowed
 from app.referrals.states import TRANSITIONS, Action
 from app.referrals.vocabulary import words
 
@@ -45,6 +58,37 @@ def _reason(problems, values, label="Reason"):
     )
 
 
+def _reason_code(problems, values, required=True) -> ReasonCode | None:
+    value = values.get("reason_code")
+    if value in (None, ""):
+        if required:
+            problems["reason_code"] = "Choose a reason from the list."
+        return None
+    try:
+        return ReasonCode(value)
+    except ValueError:
+        problems["reason_code"] = "Choose a reason from the list."
+        return None
+
+
+def _coded_reason(problems, values, required=True) -> tuple[ReasonCode | None, str | None]:
+    """A reason code and its free text: the text is required with `other` and optional
+    otherwise, where the code's label stands in for it (status_reason is never empty)."""
+    code = _reason_code(problems, values, required)
+    text = f.text(
+        problems,
+        "reason",
+        values.get("reason"),
+        label="Reason",
+        required=code == ReasonCode.OTHER,
+        min_len=3,
+        multiline=True,
+    )
+    if code == ReasonCode.OTHER and not text and "reason" in problems:
+        problems["reason"] = "Say what the reason is when you choose “Other”."
+    return code, text or (REASON_CODE_LABELS[code] if code else None)
+
+
 def _decline(referral, values, problems, now):
     suggested = None
     if values.get("suggested_member_id") not in (None, ""):
@@ -58,10 +102,12 @@ def _decline(referral, values, problems, now):
             suggested.id in (referral.sender_id, referral.receiver_id) or not suggested.active
         ):
             problems["suggested_member_id"] = "Suggest another member who is still in the network."
+    code, reason = _coded_reason(problems, values)
     return {
         "status": Status.DECLINED,
         "declined_at": now,
-        "status_reason": _reason(problems, values),
+        "reason_code": code,
+        "status_reason": reason,
         "suggested_member_id": suggested.id if suggested else None,
     }
 
@@ -88,10 +134,12 @@ def _forward(referral, values, problems, now):
 
 
 def _cancel(referral, values, problems, now):
+    code, reason = _coded_reason(problems, values)
     return {
         "status": Status.CANCELLED,
         "cancelled_at": now,
-        "status_reason": _reason(problems, values),
+        "reason_code": code,
+        "status_reason": reason,
     }
 
 
@@ -161,16 +209,25 @@ def _yes(value) -> bool:
 
 
 def _no_show(referral, values, problems, now):
-    if _yes(values.get("cancel")):
+    if _yes(values.get("cancel")):  # cancelling needs a reason code, as a cancel does
+        code = _reason_code(problems, values)
         reason = f.text(
             problems, "reason", values.get("reason"), label="Reason", required=False, multiline=True
         )
         return {
             "status": Status.CANCELLED,
             "cancelled_at": now,
+            "reason_code": code,
             "status_reason": reason or "The client did not come to the visit",
         }
-    return {"status": Status.ACCEPTED, "appointment_at": None, "scheduled_at": None}
+    f.text(problems, "reason", values.get("reason"), label="Reason", required=False, multiline=True)
+    return {
+        "status": Status.ACCEPTED,
+        "appointment_at": None,
+        "scheduled_at": None,
+        # Back to accepted: the code (if any) is the event's alone.
+        "_event_reason_code": _reason_code(problems, values, required=False),
+    }
 
 
 def _close(referral, values, problems, now):
@@ -196,6 +253,116 @@ def _close(referral, values, problems, now):
     return {"status": Status.CLOSED, "closed_at": now, "outcome": outcome, "business_value": amount}
 
 
+def _request_info(referral, values, problems, now):
+    question = f.text(
+        problems,
+        "question",
+        values.get("question"),
+        label="Question",
+        required=True,
+        min_len=3,
+        max_len=5000,
+        multiline=True,
+    )
+    return {"status": Status.INFO_REQUESTED, "info_requested_at": now, "info_question": question}
+
+
+def _provide_info(referral, values, problems, now):
+    """The sender's answer: back to sent, the time it waited on the sender added up so that
+    the receiver's answer clock skips it (app/referrals/clock.py)."""
+    answer = f.text(
+        problems,
+        "answer",
+        values.get("answer"),
+        label="Answer",
+        required=True,
+        min_len=2,
+        max_len=5000,
+        multiline=True,
+    )
+    uploads = []
+    try:
+        uploads = check_uploads(list(values.get("documents") or []))
+    except InvalidReferral as exc:
+        problems.update(exc.fields)
+    waited = max(int((now - referral.info_requested_at).total_seconds()), 0)
+    return {
+        "status": Status.SENT,
+        "info_requested_at": None,
+        "info_question": None,
+        "sender_wait_seconds": referral.sender_wait_seconds + waited,
+        "_said": answer,
+        "_documents": uploads,
+    }
+
+
+def _interim_report(referral, values, problems, now):
+    """A note to the sender (seen, results pending); the status stays, the version moves."""
+    report = f.text(
+        problems,
+        "report",
+        values.get("report"),
+        label="Interim report",
+        required=True,
+        min_len=3,
+        max_len=5000,
+        multiline=True,
+    )
+    return {"updated_at": now, "_said": report}
+
+
+def status_before(referral: Referral) -> Status:
+    """The status a closed or cancelled referral had before it ended: a close always came
+    from visited; a cancel from the status its event left (a missed visit that cancelled
+    goes back to accepted, its appointment cleared, as a no-show without cancelling does)."""
+    if referral.status == Status.CLOSED:
+        return Status.VISITED
+    ended = db.session.scalars(
+        select(ReferralEvent)
+        .where(
+            ReferralEvent.referral_id == referral.id, ReferralEvent.to_status == Status.CANCELLED
+        )
+        .order_by(ReferralEvent.id.desc())
+        .limit(1)
+    ).first()
+    if ended is not None and ended.from_status is not None:
+        return Status.ACCEPTED if ended.action == Action.NO_SHOW.value else ended.from_status
+    # No timeline (an import): the furthest stage its fields show.
+    if referral.appointment_at is not None:
+        return Status.SCHEDULED
+    if referral.accepted_at is not None:
+        return Status.ACCEPTED
+    return Status.INFO_REQUESTED if referral.info_requested_at is not None else Status.SENT
+
+
+def _reopen(referral, values, problems, now):
+    network = db.session.get(Network, referral.network_id)
+    ended = referral.closed_at or referral.cancelled_at
+    if now > ended + timedelta(days=network.reopen_within_days):
+        raise TransitionNotAllowed(
+            f"Referral #{referral.id} ended more than {network.reopen_within_days} days ago: "
+            "it can no longer be reopened. Send a new referral instead."
+        )
+    reason = _reason(problems, values)
+    target = status_before(referral)
+    # What the end recorded goes (the timeline keeps it); what the target may not carry too.
+    changes = {
+        "status": target,
+        "closed_at": None,
+        "outcome": None,
+        "business_value": None,
+        "cancelled_at": None,
+        "status_reason": None,
+        "reason_code": None,
+        "_said": reason,
+    }
+    if target == Status.ACCEPTED:
+        changes |= {"appointment_at": None, "scheduled_at": None}
+    if target != Status.INFO_REQUESTED:
+        changes |= {"info_requested_at": None, "info_question": None}
+    return changes
+
+
 APPLY = {
     Action.ACCEPT: _accept,
     Action.DECLINE: _decline,
@@ -207,5 +374,9 @@ APPLY = {
     Action.RECORD_VISIT: _record_visit,
     Action.NO_SHOW: _no_show,
     Action.CLOSE: _close,
+    Action.REQUEST_INFO: _request_info,
+    Action.PROVIDE_INFO: _provide_info,
+    Action.INTERIM_REPORT: _interim_report,
+    Action.REOPEN: _reopen,
 }
 assert set(APPLY) == set(TRANSITIONS), "every transition has what it records"

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from app.models import ReferralKind
+from app.models import REASON_CODE_LABELS, ReferralKind
 from app.referrals.vocabulary import PRIORITY_LABELS
 
 PRIORITY_CHOICES = [SelectChoice(p.value, label) for p, label in PRIORITY_LABELS.items()]
@@ -92,7 +92,17 @@ class ActionForm(FlaskForm):
     """One form for every action; the page shows the fields the action needs."""
 
     version = HiddenField()
-    reason = TextAreaField("Reason", validators=[Length(max=2000)])
+    reason_code = SelectField(
+        "Reason",
+        choices=[SelectChoice("", "— choose a reason —")]
+        + [SelectChoice(code.value, label) for code, label in REASON_CODE_LABELS.items()],
+        validate_choice=False,
+    )
+    reason = TextAreaField(
+        "Reason in your words",
+        validators=[Length(max=2000)],
+        description="The other side reads it. Required with the reason “Other”.",
+    )
     receiver_id = SelectField("New receiver", validate_choice=False)
     suggested_member_id = SelectField("Suggest another member (optional)", validate_choice=False)
     appointment_at = StringField("Appointment", render_kw={"type": "datetime-local"})
@@ -104,6 +114,20 @@ class ActionForm(FlaskForm):
     )
     value = StringField(
         "Closed-business value (optional)", description="Professional referrals only, e.g. 1250.00."
+    )
+    question = TextAreaField(
+        "Your question to the sender",
+        validators=[Length(max=5000)],
+        description="The referral waits for the sender's answer; the sender is told.",
+    )
+    answer = TextAreaField("Your answer", validators=[Length(max=5000)])
+    report = TextAreaField(
+        "Interim report for the sender",
+        validators=[Length(max=5000)],
+        description="E.g. seen, results pending. The referral stays where it is.",
+    )
+    documents = MultipleFileField(
+        "Documents (optional)", description="PDF, PNG or JPEG; up to 5 files of 10 MB each."
     )
     note = TextAreaField("Note (optional)", validators=[Length(max=2000)])
     cancel = BooleanField("Cancel the referral instead of allowing a new appointment")

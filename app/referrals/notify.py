@@ -31,6 +31,11 @@ PHRASES = {
     "record-visit": "{receiver} recorded the visit for referral #{id}",
     "no-show": "The client did not come to the visit of referral #{id}",
     "close": "{receiver} closed referral #{id} with an outcome",
+    # The question and the answer stay in refnet: e-mails carry the minimum necessary.
+    "request-info": "{receiver} asks for more information on referral #{id}",
+    "provide-info": "{sender} answered your question on referral #{id}",
+    "interim-report": "{receiver} posted an interim report on referral #{id}",
+    "reopen": "Referral #{id} was reopened",
 }
 # The first message of a forwarded copy: who forwarded it, from which referral.
 FORWARDED_SEND = "{origin} forwarded you referral #{id} from {sender} (was #{origin_id})"

@@ -26,6 +26,7 @@ from app.models import (
 from app.referrals.access import parties_of
 from app.referrals.changes import APPLY, receiver_problem
 from app.referrals.clients import ClientInput, resolve_client
+from app.referrals.documents import store_documents
 from app.referrals.errors import (
     ActionForbidden,
     InvalidReferral,
@@ -173,7 +174,9 @@ def _lock_pair(client_id: int, receiver_id: int) -> None:
         )
 
 
-def _log_event(referral, action, from_status, to_status, actor, note, now) -> None:
+def _log_event(
+    referral, action, from_status, to_status, actor, note, now, reason_code=None
+) -> None:
     db.session.add(
         ReferralEvent(
             referral_id=referral.id,
@@ -182,6 +185,7 @@ def _log_event(referral, action, from_status, to_status, actor, note, now) -> No
             from_status=from_status,
             to_status=to_status,
             note=note,
+            reason_code=reason_code,
             at=now,
         )
     )
@@ -246,13 +250,30 @@ def perform(
 
     from_status = referral.status
     forward_to = changes.pop("_forward_to", None)
+    uploads = changes.pop("_documents", ())
+    # What the event says besides the columns: the sender's answer lives in the timeline.
+    said = changes.pop("_said", None)
+    event_code = changes.pop("_event_reason_code", None) or changes.get("reason_code")
     for name, value in changes.items():
         setattr(referral, name, value)
     db.session.flush()  # the version check happens here: a concurrent change raises
-    event_note = note or changes.get("status_reason") or changes.get("outcome")
+    # A question, an answer, an interim report or a reopen's reason, then the note.
+    if primary := said or changes.get("info_question"):
+        event_note = f"{primary}\n\n{note}" if note else primary
+    else:
+        event_note = note or changes.get("status_reason") or changes.get("outcome")
     _log_event(
-        referral, transition.action.value, from_status, referral.status, actor, event_note, now
+        referral,
+        transition.action.value,
+        from_status,
+        referral.status,
+        actor,
+        event_note,
+        now,
+        reason_code=event_code,
     )
+    if uploads:
+        store_documents(referral, uploads, actor)
     if forward_to is not None:
         _forward_copy(referral, forward_to, actor, now)
         db.session.expire(referral, ["forwarded_to_id"])  # read again: the copy links back

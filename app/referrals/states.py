@@ -19,6 +19,10 @@ class Action(StrEnum):
     RECORD_VISIT = "record-visit"
     NO_SHOW = "no-show"
     CLOSE = "close"
+    REQUEST_INFO = "request-info"
+    PROVIDE_INFO = "provide-info"
+    INTERIM_REPORT = "interim-report"
+    REOPEN = "reopen"
 
 
 class Party(StrEnum):
@@ -30,6 +34,14 @@ class Party(StrEnum):
     SYSTEM = "system"
 
 
+class Target(StrEnum):
+    """A target found from the referral itself rather than named in the table."""
+
+    SAME = "same"  # the status it is in: a report that changes no status
+    # The status it had before it was closed or cancelled (changes.status_before).
+    BEFORE = "before"
+
+
 # Fields only professional referrals take: a clinical referral never carries money.
 PROFESSIONAL_ONLY = frozenset({"value"})
 
@@ -38,7 +50,7 @@ PROFESSIONAL_ONLY = frozenset({"value"})
 class Transition:
     action: Action
     sources: frozenset[Status]
-    target: Status
+    target: Status | Target
     parties: frozenset[Party]
     # Fields the action cannot do without (the service checks their values).
     requires: tuple[str, ...]
@@ -47,6 +59,17 @@ class Transition:
     alternative_target: Status | None = None
     # Fields the action may take besides the required ones (a note is always allowed).
     optional: tuple[str, ...] = ()
+    # The statuses a BEFORE target may turn out to be.
+    may_end_in: frozenset[Status] = frozenset()
+
+    @property
+    def outcomes(self) -> frozenset[Status]:
+        """Every status this action may end in."""
+        if self.target == Target.SAME:
+            return self.sources
+        if self.target == Target.BEFORE:
+            return self.may_end_in
+        return frozenset(s for s in (self.target, self.alternative_target) if s is not None)
 
     def fields_for(self, kind: ReferralKind) -> list[str]:
         """The fields this action takes on a referral of this kind, the required ones first."""
@@ -57,7 +80,15 @@ class Transition:
 
 
 def _t(
-    action, sources, target, parties, requires=(), label="", alternative=None, optional=()
+    action,
+    sources,
+    target,
+    parties,
+    requires=(),
+    label="",
+    alternative=None,
+    optional=(),
+    may_end_in=(),
 ) -> Transition:
     return Transition(
         action,
@@ -68,6 +99,7 @@ def _t(
         label,
         alternative,
         tuple(optional),
+        frozenset(may_end_in),
     )
 
 
@@ -82,9 +114,9 @@ TRANSITIONS: dict[Action, Transition] = {
             [S.SENT],
             S.DECLINED,
             [P.RECEIVER],
-            ["reason"],
+            ["reason_code"],
             "Decline",
-            optional=["suggested_member_id"],
+            optional=["reason", "suggested_member_id"],
         ),
         _t(
             Action.FORWARD,
@@ -95,13 +127,32 @@ TRANSITIONS: dict[Action, Transition] = {
             "Forward to another member",
             optional=["reason"],
         ),
+        # The receiver needs more before it can answer: the referral waits on the sender.
+        _t(
+            Action.REQUEST_INFO,
+            [S.SENT],
+            S.INFO_REQUESTED,
+            [P.RECEIVER],
+            ["question"],
+            "Ask for more information",
+        ),
+        _t(
+            Action.PROVIDE_INFO,
+            [S.INFO_REQUESTED],
+            S.SENT,
+            [P.SENDER],
+            ["answer"],
+            "Answer the question",
+            optional=["documents"],
+        ),
         _t(
             Action.CANCEL,
-            [S.SENT, S.ACCEPTED, S.SCHEDULED],
+            [S.SENT, S.INFO_REQUESTED, S.ACCEPTED, S.SCHEDULED],
             S.CANCELLED,
             [P.SENDER, P.COORDINATOR],
-            ["reason"],
+            ["reason_code"],
             "Cancel the referral",
+            optional=["reason"],
         ),
         _t(Action.EXPIRE, [S.SENT], S.EXPIRED, [P.SYSTEM], label="Expire"),
         _t(
@@ -136,7 +187,7 @@ TRANSITIONS: dict[Action, Transition] = {
             [P.RECEIVER],
             label="Client did not come",
             alternative=S.CANCELLED,
-            optional=["cancel", "reason"],
+            optional=["cancel", "reason_code", "reason"],
         ),
         _t(
             Action.CLOSE,
@@ -146,6 +197,25 @@ TRANSITIONS: dict[Action, Transition] = {
             ["outcome"],
             "Close with outcome",
             optional=["value"],
+        ),
+        # Seen, results pending: the sender reads a note, the status stays (360X interim).
+        _t(
+            Action.INTERIM_REPORT,
+            [S.ACCEPTED, S.SCHEDULED, S.VISITED],
+            Target.SAME,
+            [P.RECEIVER],
+            ["report"],
+            "Post an interim report",
+        ),
+        # Back to where it was, within the network's reopen_within_days of the end.
+        _t(
+            Action.REOPEN,
+            [S.CLOSED, S.CANCELLED],
+            Target.BEFORE,
+            [P.RECEIVER, P.COORDINATOR],
+            ["reason"],
+            "Reopen the referral",
+            may_end_in=[S.SENT, S.INFO_REQUESTED, S.ACCEPTED, S.SCHEDULED, S.VISITED],
         ),
     )
 }
@@ -164,6 +234,4 @@ def allowed_actions(status: Status, parties: set[Party]) -> list[Transition]:
 
 
 def reachable_statuses() -> set[Status]:
-    targets = {t.target for t in TRANSITIONS.values()}
-    targets |= {t.alternative_target for t in TRANSITIONS.values() if t.alternative_target}
-    return targets | {Status.SENT}
+    return set().union(*(t.outcomes for t in TRANSITIONS.values())) | {Status.SENT}

@@ -24,8 +24,11 @@ STAGE_FIELDS = (
     "closed_at",
     "cancelled_at",
     "expired_at",
+    "info_requested_at",
+    "info_question",
     "valid_until",
     "status_reason",
+    "reason_code",
     "outcome",
     "business_value",
     "suggested_member_id",
@@ -50,9 +53,12 @@ def _rule(label: str, must=(), also=()) -> StatusRule:
 S = Status
 _APPOINTMENT = ("scheduled_at", "appointment_at")  # kept once a visit happens or is cancelled
 _VISIT = ("accepted_at", "visited_at", "valid_until")  # validity starts at the first visit
+_QUESTION = ("info_requested_at", "info_question")  # the receiver's open question
 
 STATUS_RULES: dict[Status, StatusRule] = {
     S.SENT: _rule("Waiting for answer"),
+    # The receiver asked the sender for more; the sender's answer takes it back to sent.
+    S.INFO_REQUESTED: _rule("Information requested", must=_QUESTION),
     S.ACCEPTED: _rule("Accepted", must=["accepted_at"]),
     S.SCHEDULED: _rule("Visit scheduled", must=["accepted_at", *_APPOINTMENT]),
     S.VISITED: _rule("Visited", must=_VISIT, also=_APPOINTMENT),
@@ -62,13 +68,18 @@ STATUS_RULES: dict[Status, StatusRule] = {
         # Professional referrals only (a separate CHECK keeps clinical ones free of money).
         also=[*_APPOINTMENT, "business_value"],
     ),
+    # A reason code since revision 0010; a forward carries none, nor do older referrals.
     S.DECLINED: _rule(
-        "Declined", must=["declined_at", "status_reason"], also=["suggested_member_id"]
+        "Declined",
+        must=["declined_at", "status_reason"],
+        also=["suggested_member_id", "reason_code"],
     ),
-    # Cancelled from sent, accepted or scheduled (or by a missed appointment): it keeps
-    # what it had reached.
+    # Cancelled from sent, info_requested, accepted or scheduled (or by a missed
+    # appointment): it keeps what it had reached, an open question included.
     S.CANCELLED: _rule(
-        "Cancelled", must=["cancelled_at", "status_reason"], also=["accepted_at", *_APPOINTMENT]
+        "Cancelled",
+        must=["cancelled_at", "status_reason"],
+        also=["accepted_at", *_APPOINTMENT, *_QUESTION, "reason_code"],
     ),
     S.EXPIRED: _rule("Expired", must=["expired_at", "status_reason"]),
 }
@@ -80,6 +91,8 @@ STATUS_LABELS: dict[Status, str] = {s: rule.label for s, rule in STATUS_RULES.it
 # A forward is stored as `declined` (the transition table) with a copy that links back; the
 # sender reads it as what it is.
 FORWARDED_LABEL = "Forwarded"
+# What the sender reads in its own lists while the receiver waits on the sender's answer.
+SENDER_SIDE_LABELS = {Status.INFO_REQUESTED: "Waiting for your answer"}
 
 
 def shown_status(status: Status, forwarded_to_id: int | None = None) -> str:

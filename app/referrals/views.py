@@ -55,6 +55,10 @@ DONE = {
     "record-visit": "The visit is recorded. Close the referral with an outcome for the sender.",
     "no-show": "The missed visit is recorded.",
     "close": "The referral is closed. The sender can read your outcome.",
+    "request-info": "Your question was sent. The referral waits for the sender's answer.",
+    "provide-info": "Your answer was sent. The referral waits for the receiver again.",
+    "interim-report": "Your interim report was posted. The sender has been told.",
+    "reopen": "The referral is open again. The other side has been told.",
 }
 
 
@@ -206,7 +210,10 @@ def act(referral_id: int, action: str):
         version = int(form.version.data or "")
     except ValueError:
         abort(400)
-    values = submitted(form, transition.fields_for(referral.kind))
+    fields = transition.fields_for(referral.kind)
+    values = submitted(form, [name for name in fields if name != "documents"])
+    if "documents" in fields:
+        values["documents"] = request.files.getlist(form.documents.name)
     values["note"] = form.note.data
     try:
         perform(referral, action, current_user, version=version, values=values)

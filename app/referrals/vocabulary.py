@@ -39,6 +39,7 @@ DONE_BY = {
     # The client's answers from their own page (app/client_page).
     "client-confirm": "The client confirmed they will attend",
     "client-rebook": "The client asked to rebook",
+    "interim-report": "Interim report",
 }
 
 
