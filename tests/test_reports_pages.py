@@ -208,3 +208,42 @@ def test_api_reports(network, make, db):
     assert client.get(other, headers=theirs).status_code == 403
     own = f"/api/v1/reports/members/{network['lawyer'].id}/partners"
     assert client.get(own, headers=theirs).status_code == 200
+
+
+def test_reasons_and_advice_are_counted(network, make, login, db):
+    from app.models import AdviceRequest
+    from app.referrals.service import perform
+
+    receiver = make.practitioner(network["cardio"])
+    for code in ("no_capacity", "no_capacity", "wrong_specialty"):
+        referral = make.referral(network["gp"], network["cardio"])
+        perform(referral, "decline", receiver, values={"reason_code": code, "reason": "Full this month"})
+    client = make.client(network["net"])
+    now = utcnow()
+    for status, due in (("open", now - timedelta(days=1)), ("open", now + timedelta(days=3))):
+        db.session.add(
+            AdviceRequest(
+                network_id=network["net"].id,
+                asker_id=network["gp"].id,
+                asked_member_id=network["cardio"].id,
+                client_id=client.id,
+                kind=ReferralKind.CLINICAL,
+                subject="A question",
+                question="Why?",
+                status=status,
+                answer_due_at=due,
+            )
+        )
+    db.session.commit()
+
+    page = login(network["coordinator"])
+    base = f"/reports/networks/{network['net'].id}"
+    html = page.get(base).get_data(as_text=True)
+    assert "Why referrals ended early" in html and "Wrong specialty" in html
+    reasons = json.loads(page.get(base + "/reasons.json").get_data(as_text=True))
+    assert [(r["action"], r["reason_code"], r["count"]) for r in reasons] == [
+        ("decline", "no_capacity", 2),
+        ("decline", "wrong_specialty", 1),
+    ]
+    advice = json.loads(page.get(base + "/advice.json").get_data(as_text=True))[0]
+    assert (advice["asked"], advice["open"], advice["open_overdue"]) == (2, 2, 1)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.auth.policy import managed_network_ids, manages_network, sees_network
 from app.extensions import db
 from app.members.service import member_for
-from app.models import Member, Network, User
+from app.models import Member, Network, User, utcnow
 from app.refusals import Forbidden, NotFound
 from app.reports import health, members, network, pairs, partners
 from app.reports.health import Health
@@ -22,6 +22,7 @@ from app.reports.members import MemberFigures
 from app.reports.network import NetworkFigures
 from app.reports.pairs import Matrix, Pair
 from app.reports.partners import BalanceMonth, Partner
+from app.reports.reasons import AdviceCounts, ReasonCount, advice_counts, reason_counts
 from app.reports.scope import Scope, days_scope
 from app.reports.sql import tune_for_reports
 
@@ -89,6 +90,8 @@ class NetworkReport:
     matrix: Matrix
     receive_never_give: list[MemberFigures]
     lapsed: list[dict]
+    reasons: list[ReasonCount]
+    advice: AdviceCounts
 
 
 def network_report(actor: User | None, scope: Scope) -> NetworkReport:
@@ -111,6 +114,8 @@ def network_report(actor: User | None, scope: Scope) -> NetworkReport:
         pairs.matrix(scope, activity=activity),
         receive_never_give(rows),
         lapsed_givers(actor, scope, rows),
+        reason_counts(scope),
+        advice_counts(scope, utcnow()),
     )
 
 

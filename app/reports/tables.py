@@ -6,7 +6,17 @@ from app.reports.health import Health
 from app.reports.network import NETWORK_COLUMNS
 from app.reports.service import NetworkReport
 
-TABLES = ("members", "network", "months", "pairs", "matrix", "never_give", "lapsed")
+TABLES = (
+    "members",
+    "network",
+    "months",
+    "pairs",
+    "matrix",
+    "never_give",
+    "lapsed",
+    "reasons",
+    "advice",
+)
 
 
 def member_rows(report: NetworkReport | None, health: dict[int, Health], rows=None) -> list[dict]:
@@ -39,4 +49,8 @@ def table_rows(report: NetworkReport, health: dict[int, Health], table: str) -> 
         ]
     if table == "lapsed":
         return report.lapsed
+    if table == "reasons":
+        return [r.as_row() for r in report.reasons]
+    if table == "advice":
+        return [report.advice.as_row()]
     raise KeyError(table)

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Network, Role, utcnow
 from app.reports.export import as_csv, as_json
 from app.reports.filters import SORTS, read_filters, sorted_rows
+from app.reports.reasons import ACTION_WORDS
 from app.reports.scope import PRESETS
 from app.reports.service import member_health, network_report
 from app.reports.tables import TABLES, member_rows, table_rows
@@ -50,6 +51,7 @@ def network(network_id: int):
         presets=PRESETS,
         sorts=SORTS,
         tables=TABLES,
+        reason_actions=ACTION_WORDS,
     )
     return page, 400 if problems else 200
 
