@@ -217,7 +217,9 @@ def test_reasons_and_advice_are_counted(network, make, login, db):
     receiver = make.practitioner(network["cardio"])
     for code in ("no_capacity", "no_capacity", "wrong_specialty"):
         referral = make.referral(network["gp"], network["cardio"])
-        perform(referral, "decline", receiver, values={"reason_code": code, "reason": "Full this month"})
+        perform(
+            referral, "decline", receiver, values={"reason_code": code, "reason": "Full this month"}
+        )
     client = make.client(network["net"])
     now = utcnow()
     for status, due in (("open", now - timedelta(days=1)), ("open", now + timedelta(days=3))):
