@@ -92,6 +92,9 @@ def tick(now: datetime) -> TickSummary:
         for stage in STAGES:
             remind_due(stage, now, summary, since=since)
     summary.emails += send_digests(now)
+    from app.followup.appointments import remind_clients  # it builds on this module
+
+    remind_clients(now, summary)
     _advance_mark(now, swept=sweep)
     summary.swept = sweep
     return summary

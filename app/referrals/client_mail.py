@@ -65,7 +65,9 @@ def _what_happened(referral: Referral, kind: str, receiver: Member) -> tuple[str
     )
 
 
-def queue_client_email(referral: Referral, kind: str) -> OutboxMessage | None:
+def queue_client_email(
+    referral: Referral, kind: str, headers: dict[str, str] | None = None
+) -> OutboxMessage | None:
     """Queue an e-mail of `kind` (KINDS) to the referral's client, in the caller's
     transaction; None (nothing queued) when the client may not be contacted, or when the
     kind needs an appointment and there is none."""
@@ -106,7 +108,7 @@ def queue_client_email(referral: Referral, kind: str) -> OutboxMessage | None:
         referral.client.email,
         f"refnet: {subject}",
         "\n".join(lines) + "\n",
-        {"X-Refnet-Client-Email": kind},
+        {"X-Refnet-Client-Email": kind, **(headers or {})},
         attachments,
     )
 
