@@ -66,6 +66,7 @@ WITH_PARTIES = RowShape(
         _referral.c.priority,
         _referral.c.service,
         _referral.c.sent_at,
+        _referral.c.sender_id,  # "Waiting for your answer" when the reader acts for it
         _forwarded_to_id.label("forwarded_to_id"),
         _client.c.given_name.label("client_given_name"),
         _client.c.family_name.label("client_family_name"),
