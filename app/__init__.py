@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.dashboard.views import bp as dashboard_bp
     from app.followup.views import bp as followup_bp
+    from app.followup.worklist_views import bp as worklist_bp
     from app.members.views import bp as members_bp
     from app.notifications.views import bp as notifications_bp
     from app.referrals.views import bp as referrals_bp
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         referrals_bp,
         notifications_bp,
         followup_bp,
+        worklist_bp,
         audit_bp,
         tokens_bp,
         api_bp,

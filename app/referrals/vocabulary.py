@@ -36,6 +36,10 @@ DONE_BY = {
     "reopen": "Reopened",
     "request-info": "Information requested",
     "provide-info": "Information given",
+    # Follow-up steps of the coordinators' worklist: the status stays (app/followup/actions.py).
+    "followup-note": "Follow-up note",
+    "followup-remind": "Reminder sent",
+    "followup-snooze": "Follow-up snoozed",
 }
 
 
