@@ -283,3 +283,34 @@ def test_snooze_hides_the_row_and_stops_reminders_until_the_date(make, cast, db)
         select(ReferralEvent).where(ReferralEvent.action == "followup-snooze")
     ).one()
     assert event.to_status == Status.SENT and "snoozed until" in event.note
+
+
+def test_forward_and_cancel_lead_to_the_referrals_own_forms(cast, login):
+    client = login(cast["coordinator"])
+    answer, visit = cast["late"]["answer"].id, cast["late"]["visit"].id
+    html = client.get("/worklist/").get_data(as_text=True)
+    assert f"/referrals/{answer}?open=forward#action-forward" in html
+    assert f"/referrals/{answer}?open=cancel#action-cancel" in html
+    assert f"/referrals/{visit}?open=cancel#action-cancel" in html
+    assert f"/referrals/{visit}?open=forward" not in html  # forwarding is for unanswered ones
+    page = client.get(f"/referrals/{answer}?open=forward").get_data(as_text=True)
+    assert 'id="action-forward" open' in page and 'id="action-cancel"' in page
+
+
+def test_a_wrong_snooze_date_is_a_clear_422_on_the_worklist(cast, login, db):
+    referral = cast["late"]["answer"]
+    client = login(cast["coordinator"])
+    for bad in ("", "tomorrow", "2020-01-01"):
+        response = _post(client, f"/worklist/{referral.id}/snooze", {"until": bad})
+        assert response.status_code == 422, bad
+        assert "The referral was not snoozed" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).followup_snoozed_until is None
+    response = _post(
+        client,
+        f"/worklist/{referral.id}/snooze?stage=answer",
+        {"until": (utcnow() + 7 * DAY).date().isoformat()},
+    )
+    assert response.status_code == 302 and response.location.endswith("/worklist/?stage=answer")
+    html = client.get("/worklist/").get_data(as_text=True)
+    assert f"#{referral.id}<" not in html and f"#{cast['late']['urgent'].id}<" in html
