@@ -314,3 +314,15 @@ def test_a_wrong_snooze_date_is_a_clear_422_on_the_worklist(cast, login, db):
     assert response.status_code == 302 and response.location.endswith("/worklist/?stage=answer")
     html = client.get("/worklist/").get_data(as_text=True)
     assert f"#{referral.id}<" not in html and f"#{cast['late']['urgent'].id}<" in html
+
+
+def test_a_new_status_ends_the_snooze(cast, db):
+    from app.referrals.service import perform
+
+    referral = cast["late"]["answer"]
+    actions.snooze(cast["coordinator"], referral.id, (utcnow() + 5 * DAY).date().isoformat())
+    db.session.commit()
+    assert referral.followup_snoozed_until is not None
+    perform(referral, "accept", cast["receiver"], version=referral.version)
+    db.session.commit()
+    assert db.session.get(Referral, referral.id).followup_snoozed_until is None

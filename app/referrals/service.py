@@ -248,6 +248,8 @@ def perform(
     forward_to = changes.pop("_forward_to", None)
     for name, value in changes.items():
         setattr(referral, name, value)
+    # A snooze set the follow-up of one stage aside: a new status starts a new wait.
+    referral.followup_snoozed_until = None
     db.session.flush()  # the version check happens here: a concurrent change raises
     event_note = note or changes.get("status_reason") or changes.get("outcome")
     _log_event(
