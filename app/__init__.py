@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from app.client_page.views import bp as client_page_bp
     from app.dashboard.views import bp as dashboard_bp
     from app.followup.views import bp as followup_bp
+    from app.followup.worklist_views import bp as worklist_bp
     from app.mail.views import bp as mail_bp
     from app.members.views import bp as members_bp
     from app.notifications.views import bp as notifications_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         notifications_bp,
         followup_bp,
+        worklist_bp,
         audit_bp,
         mail_bp,
         tokens_bp,

@@ -28,6 +28,12 @@ def rules_for(network_ids: list[int] | None) -> dict[int, Rules]:
     return {n.id: rules_of(n) for n in db.session.scalars(query)}
 
 
+def not_snoozed(now: datetime) -> ColumnElement[bool]:
+    """SQL: no coordinator set the referral's follow-up aside past `now` (the worklist's
+    snooze). Every overdue query — pages, worklist, the engine's scans — goes through here."""
+    return or_(Referral.followup_snoozed_until.is_(None), Referral.followup_snoozed_until <= now)
+
+
 def overdue_condition(
     stage: str, rules: dict[int, Rules], now: datetime, *, not_before: bool = False
 ) -> ColumnElement[bool]:
@@ -52,7 +58,7 @@ def overdue_condition(
             ranges.append(and_(*bounds))
     if not ranges:
         return false()
-    return and_(Referral.status.in_(STAGE_STATUSES[stage]), or_(*ranges))
+    return and_(Referral.status.in_(STAGE_STATUSES[stage]), or_(*ranges), not_snoozed(now))
 
 
 def newly_due_condition(
@@ -79,7 +85,7 @@ def newly_due_condition(
                     )
     if not ranges:
         return false()
-    return and_(Referral.status.in_(STAGE_STATUSES[stage]), or_(*ranges))
+    return and_(Referral.status.in_(STAGE_STATUSES[stage]), or_(*ranges), not_snoozed(now))
 
 
 # How long after its last reminder fell due a missed one is still sent (catch-up after

@@ -192,6 +192,9 @@ class Referral(Base):
     business_value: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     # Starts at the first visit, not when the referral was written.
     valid_until: Mapped[date | None] = mapped_column(Date)
+    # A coordinator set the follow-up aside until then: off the worklist, no reminders
+    # (app/followup/overdue.py not_snoozed; app/followup/actions.py snooze).
+    followup_snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     sender: Mapped[Member] = relationship(foreign_keys=[sender_id])

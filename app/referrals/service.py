@@ -256,6 +256,8 @@ def perform(
     event_code = changes.pop("_event_reason_code", None) or changes.get("reason_code")
     for name, value in changes.items():
         setattr(referral, name, value)
+    # A snooze set the follow-up of one stage aside: a new status starts a new wait.
+    referral.followup_snoozed_until = None
     db.session.flush()  # the version check happens here: a concurrent change raises
     # A question, an answer, an interim report or a reopen's reason, then the note.
     if primary := said or changes.get("info_question"):

@@ -40,6 +40,10 @@ DONE_BY = {
     "client-confirm": "The client confirmed they will attend",
     "client-rebook": "The client asked to rebook",
     "interim-report": "Interim report",
+    # Follow-up steps of the coordinators' worklist: the status stays (app/followup/actions.py).
+    "followup-note": "Follow-up note",
+    "followup-remind": "Reminder sent",
+    "followup-snooze": "Follow-up snoozed",
 }
 
 

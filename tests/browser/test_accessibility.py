@@ -69,6 +69,14 @@ def awkward_network(make):
         )
         for n in range(26)
     ]
+    # Long overdue at each stage: rows of the coordinators' worklist.
+    long_ago = utcnow() - timedelta(days=40)
+    for status, started in (
+        (Status.SENT, {"sent_at": long_ago}),
+        (Status.ACCEPTED, {"sent_at": long_ago, "accepted_at": long_ago}),
+        (Status.VISITED, {"sent_at": long_ago, "accepted_at": long_ago, "visited_at": long_ago}),
+    ):
+        make.referral(gp, clinic, status=status, client=client, **started)
     for n, referral in enumerate(referrals[:6]):
         make.session.add(
             Notification(
@@ -193,6 +201,7 @@ def pages_of(role: str, world) -> list[str]:
             f"/reports/networks/{gp.network_id}",
             f"/reports/networks/{gp.network_id}?sort=balance&dir=desc&kind=clinical",
             f"/networks/{gp.network_id}/rules",
+            "/worklist/",
         ]
     return [
         "/dashboard",
@@ -264,4 +273,24 @@ def test_main_pages_of_each_role(open_page, make, role):
         "admin": world["admin"].email,
     }[role]
     problems = check_pages(open_page, email, pages_of(role, world), role)
+    assert problems == [], "\n".join(problems)
+
+
+def test_worklist_with_its_follow_up_forms_open(open_page, make):
+    """The worklist's row forms are folded away: unfolded, they pass too and fit 360 px."""
+    world = awkward_network(make)
+    problems = []
+    for width, viewport in WIDTHS.items():
+        page: Page = open_page(viewport)
+        sign_in(page, world["coordinator"].email)
+        page.wait_for_url("**/dashboard")
+        page.goto("/worklist/")
+        summaries = page.locator("details.action summary")
+        assert summaries.count() == 3
+        for n in range(summaries.count()):
+            summaries.nth(n).click()
+        problems += [f"{width}: {v}" for v in axe_violations(page)]
+        if viewport["width"] < 640 and (overflow := sideways_overflow(page)):
+            problems.append(f"{width}: {overflow}")
+        screenshot(page, f"a11y-coordinator-worklist-open-{width}")
     assert problems == [], "\n".join(problems)
