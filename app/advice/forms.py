@@ -8,15 +8,13 @@ from wtforms import (
     BooleanField,
     HiddenField,
     RadioField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Length
 
-from app.models import ReferralKind
-from app.referrals.forms import PRIORITY_CHOICES
+from app.referrals.forms import KIND_CHOICES, PRIORITY_CHOICES
 
 
 class AskForm(FlaskForm):
@@ -33,10 +31,7 @@ class AskForm(FlaskForm):
     )
     kind = RadioField(
         "Kind",
-        choices=[
-            SelectChoice(ReferralKind.CLINICAL.value, "Clinical (a patient)"),
-            SelectChoice(ReferralKind.PROFESSIONAL.value, "Professional (a client)"),
-        ],
+        choices=KIND_CHOICES,
         validate_choice=False,
     )
     subject = StringField(

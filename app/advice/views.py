@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -29,7 +29,7 @@ from app.members.choices import chosen_member, member_label, picker_members, pic
 from app.models import Member, NetworkKind, Role, Specialty, utcnow
 from app.referrals import once
 from app.referrals.clients import ClientInput, clients_to_choose
-from app.referrals.documents import document_path, offered_name
+from app.referrals.documents import document_response
 from app.referrals.errors import PossibleDuplicate
 from app.refusals import Refusal
 from app.threads.forms import MessageForm
@@ -264,12 +264,4 @@ def convert(advice_id: int):
 def document(advice_id: int, document_id: int):
     doc = download_advice_document(current_user, advice_id, document_id)
     db.session.commit()
-    response = send_file(
-        document_path(doc),
-        mimetype=doc.content_type,
-        as_attachment=True,
-        download_name=offered_name(doc),
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return document_response(doc)

@@ -9,7 +9,6 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from app.client_page.forms import ConfirmForm, RebookForm
 from app.client_page.service import client_answer, client_calendar, open_client_page
 from app.extensions import db
-from app.mail.outbox import deliver_pending
 from app.refusals import Invalid, NotFound
 
 bp = Blueprint("client_page", __name__, url_prefix="/c")
@@ -81,7 +80,6 @@ def _answer(token: str, answer: str, form, message=None):
         flash(" ".join([exc.message, *exc.fields.values()]), "error")
         return _private(redirect(url_for("client_page.page", token=token)))
     db.session.commit()
-    deliver_pending()
     if recorded:
         flash("Thank you. Your answer was sent to them.", "success")
     else:

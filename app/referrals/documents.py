@@ -8,7 +8,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from sqlalchemy import or_, select
 from werkzeug.datastructures import FileStorage
 
@@ -136,6 +136,19 @@ def store_documents(
 
 def document_path(document: Document) -> Path:
     return documents_dir() / document.storage_key
+
+
+def document_response(document: Document) -> Response:
+    """A stored document as a download nobody caches (referral and advice pages alike)."""
+    response = send_file(
+        document_path(document),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=offered_name(document),
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def documents_of(user: User, referral: Referral) -> list[Document]:

@@ -18,6 +18,11 @@ from wtforms.validators import Length, Optional
 from app.models import REASON_CODE_LABELS, ReferralKind
 from app.referrals.vocabulary import PRIORITY_LABELS
 
+# The kinds a referral (or an advice request) can be, as the forms offer them.
+KIND_CHOICES = [
+    SelectChoice(ReferralKind.CLINICAL.value, "Clinical (a patient)"),
+    SelectChoice(ReferralKind.PROFESSIONAL.value, "Professional (a client)"),
+]
 PRIORITY_CHOICES = [SelectChoice(p.value, label) for p, label in PRIORITY_LABELS.items()]
 
 
@@ -30,10 +35,7 @@ class SendForm(FlaskForm):
     )
     kind = RadioField(
         "Kind",
-        choices=[
-            SelectChoice(ReferralKind.CLINICAL.value, "Clinical (a patient)"),
-            SelectChoice(ReferralKind.PROFESSIONAL.value, "Professional (a client)"),
-        ],
+        choices=KIND_CHOICES,
         validate_choice=False,
     )
     priority = SelectField("Priority", choices=PRIORITY_CHOICES, default="routine")

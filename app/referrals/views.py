@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
@@ -22,10 +22,9 @@ from app.referrals import (
 from app.referrals.access import parties_of, read_referral, referral_for
 from app.referrals.blueprint import bp
 from app.referrals.documents import (
-    document_path,
+    document_response,
     documents_of,
     download_document,
-    offered_name,
 )
 from app.referrals.errors import ReferralError, StaleReferral
 from app.referrals.forms import ActionForm
@@ -267,12 +266,4 @@ def act_reload(referral_id: int, action: str):
 def document(referral_id: int, document_id: int):
     doc = download_document(current_user, referral_id, document_id)
     db.session.commit()
-    response = send_file(
-        document_path(doc),
-        mimetype=doc.content_type,
-        as_attachment=True,
-        download_name=offered_name(doc),
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return document_response(doc)
