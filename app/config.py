@@ -91,6 +91,9 @@ class Config:
         # Host names the app answers to (comma-separated, ".example.org" for subdomains);
         # any other Host header gets 400. Unset: every host (development).
         self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
+        # The base of the FHIR identifier systems this deployment mints (app/fhir/systems.py);
+        # unset: BASE_URL + "/fhir/sid".
+        self.FHIR_SYSTEM_BASE = os.environ.get("FHIR_SYSTEM_BASE")
         # An X-Statement-Count header on every response (bench/http.py); off in production.
         self.COUNT_STATEMENTS = _flag("COUNT_STATEMENTS")
         self.PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))

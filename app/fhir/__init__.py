@@ -1,0 +1,1 @@
+"""FHIR R4 interoperability: mapping, REST endpoints, bulk export and import (DESIGN.md)."""
