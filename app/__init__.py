@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, migrate
     from app.reads import init_reads
     from app.referrals.day_counts import keep_day_counts
+    from app.storage.after_commit import write_documents_after_commit
 
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
@@ -57,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     init_reads(app)  # before the sessions' hooks, which read the user
     init_sessions(app)
     keep_day_counts()
+    write_documents_after_commit()
 
 
 def _private_sqlite_file(url: str) -> None:

@@ -99,6 +99,11 @@ class Config:
         self.PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
         # Referral documents live outside static/ and are served only to those allowed.
         self.DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR", str(INSTANCE_DIR / "documents"))
+        # Set the bucket to keep documents in S3-compatible object storage instead (every
+        # app node then sees them); credentials and region as boto3 reads them (AWS_*).
+        self.DOCUMENTS_S3_BUCKET = os.environ.get("DOCUMENTS_S3_BUCKET") or None
+        self.DOCUMENTS_S3_ENDPOINT_URL = os.environ.get("DOCUMENTS_S3_ENDPOINT_URL") or None
+        self.DOCUMENTS_S3_PREFIX = os.environ.get("DOCUMENTS_S3_PREFIX", "")
         self.DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_MB", "10")) * 1024 * 1024
         self.MAX_CONTENT_LENGTH = 6 * self.DOCUMENT_MAX_BYTES
 

@@ -32,7 +32,7 @@ from app.models import (
     UserSession,
     utcnow,
 )
-from app.referrals.documents import documents_dir
+from app.storage import storage
 from app.tokens.service import create_token
 from tests.factories import Factory
 
@@ -180,7 +180,8 @@ def world(make, db, app):
     referral = make.referral(a, b, client=client, reason="MARKER-REASON-7731")
     data = b"%PDF-1.4 victim letter"
     key = "victimdocument0000000000000000ab"
-    (documents_dir() / key).write_bytes(data)
+    storage().delete(key)  # a fixed key, written again by each test
+    storage().put(key, data, "application/pdf")
     document = Document(
         referral_id=referral.id,
         filename="letter.pdf",
@@ -216,7 +217,8 @@ def world(make, db, app):
         body="MARKER-REASON-7731 in a message",
     )
     advice_key = "victimadvicedocument00000000000ab"[:32]
-    (documents_dir() / advice_key).write_bytes(data)
+    storage().delete(advice_key)
+    storage().put(advice_key, data, "application/pdf")
     advice_document = Document(
         advice_request_id=advice.id,
         filename="advice-letter.pdf",

@@ -35,7 +35,7 @@ from app.models import (
     utcnow,
 )
 from app.referrals.clients import ClientInput, resolve_client
-from app.referrals.documents import check_uploads, document_path, store_documents
+from app.referrals.documents import check_uploads, is_stored, store_documents
 from app.referrals.errors import InvalidReferral
 from app.referrals.service import NewReferral, _kind_problem, send_referral
 from app.refusals import Forbidden, Invalid, NotFound, Stale
@@ -306,7 +306,7 @@ def download_advice_document(user: User, advice_id: int, document_id: int) -> Do
     """A document of a request this user may see, its download audited; NotFound otherwise."""
     advice = advice_for(user, advice_id)
     doc = db.session.get(Document, document_id)
-    if doc is None or doc.advice_request_id != advice.id or not document_path(doc).exists():
+    if doc is None or doc.advice_request_id != advice.id or not is_stored(doc):
         raise NotFound("There is no such document, or you do not have access to it.")
     record("download", "document", doc.id, user=user, detail=f"advice={advice.id}")
     return doc

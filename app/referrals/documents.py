@@ -1,10 +1,9 @@
 """Documents attached to referrals, to messages of a thread and to advice requests: checked
-by their bytes, stored outside static/."""
+by their bytes, kept in the document storage (app/storage) once their rows commit."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from pathlib import Path
 
@@ -17,6 +16,8 @@ from app.extensions import db
 from app.models import AdviceRequest, Document, Message, Referral, User
 from app.referrals.access import referral_for
 from app.referrals.errors import InvalidReferral, ReferralNotFound
+from app.storage import StorageError, storage
+from app.storage.after_commit import stage
 
 # Types we accept, recognised by their first bytes rather than the name or the browser's word.
 SIGNATURES = (
@@ -27,22 +28,6 @@ SIGNATURES = (
 # The name's extensions that each detected type may keep; any other is replaced.
 SUFFIXES = {"application/pdf": {".pdf"}, "image/png": {".png"}, "image/jpeg": {".jpg", ".jpeg"}}
 MAX_FILES = 5
-
-
-def documents_dir() -> Path:
-    """The documents' directory, readable by refnet's own user only (0700)."""
-    path = Path(current_app.config["DOCUMENTS_DIR"])
-    if not path.is_dir():
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.chmod(0o700)  # mkdir's mode is filtered by the umask
-    return path
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a new file readable by refnet's own user only (0600, whatever the umask)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as file:
-        file.write(data)
 
 
 def _content_type(head: bytes) -> tuple[str, str] | None:
@@ -107,13 +92,12 @@ def check_uploads(files: list[FileStorage]) -> list[tuple[FileStorage, bytes, st
 def store_documents(
     owner: Referral | AdviceRequest, checked, actor: User | None, message: Message | None = None
 ) -> list[Document]:
-    """Store checked uploads for a referral or an advice request (with the message they came
-    with, if any); each upload is audited."""
+    """Add checked uploads to a referral or an advice request (with the message they came
+    with, if any); each upload is audited. The bytes reach the storage after the commit."""
     is_referral = isinstance(owner, Referral)
     stored = []
     for upload, data, content_type, suffix in checked:
         key = secrets.token_hex(16)
-        _write_private(documents_dir() / key, data)
         document = Document(
             referral_id=owner.id if is_referral else None,
             advice_request_id=None if is_referral else owner.id,
@@ -126,26 +110,32 @@ def store_documents(
             uploaded_by_id=actor.id if actor else None,
         )
         db.session.add(document)
-        stored.append(document)
+        stored.append((document, data))
     db.session.flush()
     where = f"referral={owner.id}" if is_referral else f"advice={owner.id}"
-    for document in stored:
+    for document, data in stored:
+        stage(document, data, where)
         record("upload", "document", document.id, user=actor, detail=where)
-    return stored
+    return [document for document, _ in stored]
 
 
-def document_path(document: Document) -> Path:
-    return documents_dir() / document.storage_key
+def is_stored(document: Document) -> bool:
+    """Whether the document's bytes can be served (an unreachable storage counts as not)."""
+    try:
+        return storage().exists(document.storage_key)
+    except StorageError:
+        return False
 
 
 def document_response(document: Document) -> Response:
     """A stored document as a download nobody caches (referral and advice pages alike)."""
     response = send_file(
-        document_path(document),
+        storage().open(document.storage_key),
         mimetype=document.content_type,
         as_attachment=True,
         download_name=offered_name(document),
         max_age=0,
+        etag=document.sha256,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -172,7 +162,7 @@ def download_document(user: User, referral_id: int, document_id: int) -> Documen
     """A document of a referral this user may see, its download audited; NotFound otherwise."""
     referral = referral_for(user, referral_id)
     doc = db.session.get(Document, document_id)
-    if doc is None or doc.referral_id != referral.id or not document_path(doc).exists():
+    if doc is None or doc.referral_id != referral.id or not is_stored(doc):
         raise ReferralNotFound("There is no such document, or you do not have access to it.")
     record("download", "document", doc.id, user=user, detail=f"referral={referral.id}")
     return doc
