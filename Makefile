@@ -3,7 +3,8 @@
 #              load demo data when empty, serve http://127.0.0.1:5000 (PORT overrides)
 #              with the reminder worker (flask reminders run) beside it
 #   make test  install the dev requirements and run the whole suite (SQLite, and
-#              PostgreSQL too when TEST_DATABASE_URL is set)
+#              PostgreSQL too when TEST_DATABASE_URL is set; the cluster test, which
+#              makes its own PostgreSQL database and needs Redis, runs in the first pass)
 
 PYTHON ?= python3
 VENV := .venv
@@ -48,7 +49,7 @@ test: install-dev lint
 	$(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the suite again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		REFNET_TEST_DB=postgres $(BIN)/python -m pytest -p no:cacheprovider; \
+		REFNET_TEST_DB=postgres $(BIN)/python -m pytest -p no:cacheprovider -m "not cluster"; \
 	elif [ "$$REQUIRE_POSTGRES" = "1" ]; then \
 		echo "REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set" >&2; exit 1; \
 	else \

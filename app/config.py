@@ -78,6 +78,9 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.INVITE_MAX_AGE = timedelta(hours=int(os.environ.get("INVITE_MAX_AGE_HOURS", "72")))
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER")
+        # The worker's periods (flask reminders run); unset: a tick a minute, delivery every 5 s.
+        self.REMINDER_TICK_SECONDS = int(os.environ.get("REMINDER_TICK_SECONDS") or 0) or None
+        self.DELIVERY_SECONDS = int(os.environ.get("DELIVERY_SECONDS") or 0) or None
         self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
         self.MAIL_USE_TLS = _flag("MAIL_USE_TLS")
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME")

@@ -85,13 +85,16 @@ def run_command():
     scheduler = BlockingScheduler(
         timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True}
     )
-    scheduler.add_job(_scheduled(reminder_tick), "interval", seconds=TICK_SECONDS, id="tick")
+    # Shorter periods for tests and demos (REMINDER_TICK_SECONDS, DELIVERY_SECONDS).
+    tick_seconds = current_app.config.get("REMINDER_TICK_SECONDS") or TICK_SECONDS
+    delivery_seconds = current_app.config.get("DELIVERY_SECONDS") or DELIVERY_SECONDS
+    scheduler.add_job(_scheduled(reminder_tick), "interval", seconds=tick_seconds, id="tick")
     scheduler.add_job(
-        _scheduled(deliver_everything), "interval", seconds=DELIVERY_SECONDS, id="deliver"
+        _scheduled(deliver_everything), "interval", seconds=delivery_seconds, id="deliver"
     )
     click.echo(
-        f"refnet reminder worker: a tick every {TICK_SECONDS} s, delivery every "
-        f"{DELIVERY_SECONDS} s. Ctrl-C stops it."
+        f"refnet reminder worker: a tick every {tick_seconds} s, delivery every "
+        f"{delivery_seconds} s. Ctrl-C stops it."
     )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
