@@ -3,7 +3,7 @@ PostgreSQL database, one Redis database (throttling), one S3-compatible store (m
 server) and one reminder worker, with mail to a real SMTP server. Any node serves any
 request: a session, a CSRF token, the failed sign-ins, a document and a race all span both.
 
-Needs PostgreSQL (TEST_DATABASE_URL: a database of its own is created beside it) and Redis
+Needs PostgreSQL (TEST_DATABASE_URL: a schema of its own is made in that database) and Redis
 (CLUSTER_REDIS_URL, default redis://127.0.0.1:6379/14, flushed). Skips without them, fails
 with REQUIRE_POSTGRES=1 (CI). `make test` runs it in its first pass only.
 """
@@ -114,12 +114,11 @@ class Cluster:
     env: dict[str, str]
 
 
-def _create_database(admin_url: str, name: str) -> None:
+def _schema(admin_url: str, statement: str) -> None:
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(statement))
     finally:
         engine.dispose()
 
@@ -164,12 +163,14 @@ def cluster(tmp_path_factory):
         _unavailable(f"the cluster test needs Redis at {REDIS_URL}: {exc}")
     store.flushdb()
     admin_url = admin_url.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"test_cluster_{os.getpid()}"
+    # A schema of its own in the test database (DROP DATABASE waits for a checkpoint).
+    name = f"refnet_cluster_{os.getpid()}"
     try:
-        _create_database(admin_url, name)
+        _schema(admin_url, f'DROP SCHEMA IF EXISTS "{name}" CASCADE; CREATE SCHEMA "{name}"')
     except Exception as exc:  # any driver error means: no usable PostgreSQL
         _unavailable(f"PostgreSQL at TEST_DATABASE_URL is not usable: {exc}")
-    database_url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    url = make_url(admin_url).render_as_string(hide_password=False)
+    database_url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{name}"
     app = create_app(TestConfig(database_url))
     ids, emails = _cast(app)
     logs = tmp_path_factory.mktemp("cluster")
@@ -219,10 +220,7 @@ def cluster(tmp_path_factory):
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-            engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-            with engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            engine.dispose()
+            _schema(admin_url, f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 def test_a_session_made_on_one_node_works_on_the_other(cluster):
