@@ -4,7 +4,7 @@
 #              with the reminder worker (flask reminders run) beside it
 #   make test  install the dev requirements and run the whole suite (SQLite, and
 #              PostgreSQL too when TEST_DATABASE_URL is set; the cluster test, which
-#              makes its own PostgreSQL database and needs Redis, runs in the first pass)
+#              makes its own PostgreSQL schema and needs Redis, runs in the first pass)
 
 PYTHON ?= python3
 VENV := .venv
