@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev lint format bench bench-http clean
+.PHONY: run test install install-dev lint format bench bench-http bench-topology clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ bench: install-dev
 
 bench-http: install-dev
 	$(BIN)/python -m bench.http --database-url $(BENCH_HTTP_DATABASE_URL) $(BENCH_HTTP_ARGS)
+
+# The HTTP benchmark through nginx to two app nodes (bench/topology.py; installs nginx if missing).
+bench-topology: install-dev
+	$(BIN)/python -m bench.topology $(BENCH_TOPOLOGY_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
