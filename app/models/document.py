@@ -1,5 +1,5 @@
-"""A document attached to a referral, a message or an advice request; the bytes live outside
-static/, under instance/."""
+"""A document attached to a referral, a message or an advice request; the bytes live in the
+document storage (app/storage: a private directory, or an S3-compatible bucket)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class Document(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
-    # A random name in the documents directory: never derived from the uploaded name.
+    # The bytes' random key in the document storage: never derived from the uploaded name.
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
