@@ -19,6 +19,7 @@ from app.models import AuditLog, Document, Referral
 from app.referrals.documents import check_uploads, store_documents
 from app.storage import storage
 from tests.s3_server import CREDENTIALS, LocalS3Server
+from tests.test_messages import _post, _signed_in, talk  # noqa: F401 - the fixture
 from tests.test_referral_pages import PDF, _send, pair  # noqa: F401 - the fixture
 
 
@@ -148,3 +149,17 @@ def test_a_refused_write_removes_the_row_and_says_so(pair, login, app, db, backe
 def test_the_configured_storage_is_reachable(app, backend):
     with app.app_context():
         storage().check()
+
+
+def test_a_message_s_attachment_goes_through_the_same_storage(talk, login, app, db, backend):  # noqa: F811
+    referral_id = talk["referral"].id
+    sender = login(talk["users"]["sender"])
+    posted = _post(sender, referral_id, body="The ECG", attachments=[(io.BytesIO(PDF), "ecg.pdf")])
+    assert posted.status_code == 303
+    document = db.session.scalars(select(Document)).one()
+    assert backend() == [document.storage_key]
+    url = f"/referrals/{referral_id}/documents/{document.id}"
+    download = _signed_in(app, talk["users"]["receiver"]).get(url)
+    assert download.status_code == 200 and download.data == PDF
+    download.close()
+    assert _signed_in(app, talk["users"]["other_member"]).get(url).status_code == 404
