@@ -97,6 +97,9 @@ class Config:
         # An X-Statement-Count header on every response (bench/http.py); off in production.
         self.COUNT_STATEMENTS = _flag("COUNT_STATEMENTS")
         self.PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+        # The dashboards' overdue figures are recounted at most this often per process
+        # (app/followup/overdue_recent.py); 0 recounts on every view.
+        self.OVERDUE_COUNTS_MAX_AGE = int(os.environ.get("OVERDUE_COUNTS_MAX_AGE", "30"))
         # Referral documents live outside static/ and are served only to those allowed.
         self.DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR", str(INSTANCE_DIR / "documents"))
         self.DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_MB", "10")) * 1024 * 1024
@@ -115,5 +118,6 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.PASSWORD_HASH_FAST = True
         self.COUNT_STATEMENTS = False  # a test that wants the header turns it on itself
+        self.OVERDUE_COUNTS_MAX_AGE = 0  # a test that wants the kept figures turns it on
         self.MAIL_SERVER = None
         self.DOCUMENTS_DIR = str(Path(tempfile.mkdtemp(prefix="refnet-documents-")))
