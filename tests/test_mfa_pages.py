@@ -291,3 +291,4 @@ def test_the_code_form_needs_its_csrf_token(make, database_url, db):
             assert client.get("/dashboard").status_code == 200
         finally:
             _db.session.remove()
+            _db.engine.dispose()  # its pooled connections must not outlive the test
