@@ -253,3 +253,17 @@ def test_a_changed_key_makes_the_secret_unreadable_not_a_crash(make, db, app):
             verify_second_factor(user, code_at(secret, T0), HERE)
     finally:
         app.config["SECRET_KEY"] = old_key
+
+
+def test_the_operator_resets_a_second_factor_at_the_shell(make, db, app):
+    admin = make.user(Role.ADMIN, email="only.admin@example.org")
+    enrol(db, admin)
+    result = app.test_cli_runner().invoke(args=["users", "reset-mfa", "only.admin@example.org"])
+    assert result.exit_code == 0, result.output
+    assert "is reset" in result.output
+    db.session.expire_all()
+    assert enrolment_of(admin) is None
+    row = db.session.scalars(select(AuditLog).where(AuditLog.action == "mfa-reset")).one()
+    assert (row.user_id, row.entity_id) == (None, admin.id)
+    missing = app.test_cli_runner().invoke(args=["users", "reset-mfa", "nobody@example.org"])
+    assert missing.exit_code != 0 and "No user" in missing.output
