@@ -292,3 +292,19 @@ def test_the_code_form_needs_its_csrf_token(make, database_url, db):
         finally:
             _db.session.remove()
             _db.engine.dispose()  # its pooled connections must not outlive the test
+
+
+def test_an_invited_coordinator_sets_up_the_second_factor_before_the_first_page(make, client, db):
+    from app.users.service import invite_token
+
+    network = make.network(mfa_required_for_staff=True)
+    coordinator = make.user(Role.COORDINATOR, networks=[network], password=None)
+    db.session.commit()
+    token = invite_token(coordinator)
+    response = client.post(
+        f"/invite/{token}",
+        data={"password": "a brand new long passphrase", "confirm": "a brand new long passphrase"},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/login/enrol"
+    assert client.get("/dashboard").status_code == 302
+    assert "<svg" in client.get("/login/enrol").get_data(as_text=True)
