@@ -267,3 +267,16 @@ def test_the_operator_resets_a_second_factor_at_the_shell(make, db, app):
     assert (row.user_id, row.entity_id) == (None, admin.id)
     missing = app.test_cli_runner().invoke(args=["users", "reset-mfa", "nobody@example.org"])
     assert missing.exit_code != 0 and "No user" in missing.output
+
+
+def test_each_showing_of_the_enrolment_makes_a_fresh_secret(make, db):
+    user = make.practitioner()
+    first = provisioning(user, start_enrolment(user)).secret
+    db.session.commit()
+    second = provisioning(user, start_enrolment(user)).secret
+    db.session.commit()
+    assert first != second
+    with time_machine.travel(T0, tick=False):
+        with pytest.raises(CodeRefused):  # the secret seen first is void
+            confirm_enrolment(user, code_at(first, T0), HERE)
+        assert len(confirm_enrolment(user, code_at(second, T0), HERE)) == 10

@@ -19,6 +19,7 @@ import pyotp
 import segno
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.service import record
 from app.auth.mfa_secrets import SecretUnreadable, seal, unseal
@@ -109,14 +110,23 @@ def sign_in_step(user: User) -> str | None:
 
 
 def start_enrolment(user: User) -> MfaEnrolment:
-    """A new secret, not in force until confirmed by a code; the one pending is kept."""
+    """A new secret, not in force until confirmed by a code. Any earlier unconfirmed one is
+    replaced: a secret seen once on a screen, and never confirmed, is not reused later."""
     enrolment = enrolment_of(user)
     if enrolment is not None and enrolment.confirmed:
         raise Invalid("Multi-factor sign-in is already on for this account.")
-    if enrolment is None:
-        enrolment = MfaEnrolment(user_id=user.id, secret_encrypted=seal(pyotp.random_base32()))
-        db.session.add(enrolment)
+    secret = seal(pyotp.random_base32())
+    if enrolment is not None:
+        enrolment.secret_encrypted, enrolment.last_timestep = secret, None
+        enrolment.created_at = utcnow()
         db.session.flush()
+        return enrolment
+    try:
+        with db.session.begin_nested():  # two pages opened at once: one row wins
+            enrolment = MfaEnrolment(user_id=user.id, secret_encrypted=secret)
+            db.session.add(enrolment)
+    except IntegrityError:
+        return start_enrolment(user)
     return enrolment
 
 

@@ -104,18 +104,20 @@ def enrol():
 
 
 def _enrol(user: User, *, at_sign_in: bool):
-    """Show the secret (QR code and text) of a pending enrolment; a right code turns it on
-    and shows the recovery codes, once. A pending secret is made on first showing."""
+    """Showing the page makes a fresh secret (QR code and text); a right code turns it on
+    and shows the recovery codes, once."""
     enrolment = enrolment_of(user)
     if enrolment is not None and enrolment.confirmed:
         flash("Multi-factor sign-in is already on.", "info")
         return redirect(url_for("mfa.security" if not at_sign_in else "auth.login"))
-    if enrolment is None:
-        enrolment = start_enrolment(user)
-        db.session.commit()
     form = ConfirmCodeForm()
     status = 200
-    if form.validate_on_submit():
+    if request.method == "GET":
+        enrolment = start_enrolment(user)
+        db.session.commit()
+    elif enrolment is None:  # a POST with no secret shown before
+        return redirect(request.path)
+    elif form.validate_on_submit():
         try:
             codes = confirm_enrolment(user, form.code.data, _address())
         except CodeRefused as exc:
@@ -129,7 +131,7 @@ def _enrol(user: User, *, at_sign_in: bool):
             return render_template(
                 "auth/mfa_recovery_codes.html", codes=codes, continue_url=continue_url, new=True
             )
-    elif request.method == "POST":
+    else:
         status = 400
     return render_template(
         "auth/mfa_enrol.html",
