@@ -167,18 +167,13 @@ def verify_second_factor(user: User, code: str, address: str) -> str:
     enrolment = enrolment_of(user)
     if enrolment is None or not enrolment.confirmed:
         raise NotFound("Multi-factor sign-in is not on for this account.")
-    used = _check(
-        user,
-        address,
-        code,
-        lambda normal: (
-            "totp"
-            if _accept_totp(enrolment, normal)
-            else "recovery"
-            if _use_recovery_code(user, normal)
-            else None
-        ),
-    )
+
+    def either(normal: str) -> str | None:
+        if _accept_totp(enrolment, normal):
+            return "totp"
+        return "recovery" if _use_recovery_code(user, normal) else None
+
+    used = _check(user, address, code, either)
     if used == "recovery":
         left = remaining_recovery_codes(user)
         record("mfa-recovery-code-used", "user", user.id, user=user, detail=f"left={left}")
