@@ -11,20 +11,24 @@ from __future__ import annotations
 
 import hmac
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import pyotp
 import segno
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.service import record
 from app.auth.mfa_secrets import SecretUnreadable, seal, unseal
-from app.auth.passwords import hash_password, verify_password
+from app.auth.passwords import verify_password
 from app.auth.policy import ensure_manages_network, ensure_role
+from app.auth.recovery_codes import (
+    new_recovery_codes,
+    remaining_recovery_codes,
+    use_recovery_code,
+)
 from app.auth.sessions import end_sessions_of
 from app.auth.throttle import mfa_throttle
 from app.extensions import db
@@ -37,8 +41,6 @@ STEP_SECONDS = 30
 DIGITS = 6
 # A code of the step before or after is accepted too: phone clocks drift.
 DRIFT_STEPS = 1
-RECOVERY_CODE_COUNT = 10
-RECOVERY_CODE_BYTES = 5  # 10 hexadecimal characters: 40 bits, shown as xxxxx-xxxxx
 
 WRONG_CODE = "That code is not right. Enter the current code from your app, or a recovery code."
 THROTTLED = "Too many wrong codes. Wait a few minutes before trying again."
@@ -153,7 +155,7 @@ def confirm_enrolment(user: User, code: str, address: str) -> list[str]:
         raise NotFound("There is no enrolment waiting to be confirmed. Start again.")
     _check(user, address, code, lambda normal: _accept_totp(enrolment, normal))
     enrolment.confirmed_at = utcnow()
-    codes = _new_recovery_codes(user)
+    codes = new_recovery_codes(user)
     record("mfa-enrol", "user", user.id, user=user)
     return codes
 
@@ -171,7 +173,7 @@ def verify_second_factor(user: User, code: str, address: str) -> str:
     def either(normal: str) -> str | None:
         if _accept_totp(enrolment, normal):
             return "totp"
-        return "recovery" if _use_recovery_code(user, normal) else None
+        return "recovery" if use_recovery_code(user, normal) else None
 
     used = _check(user, address, code, either)
     if used == "recovery":
@@ -239,50 +241,13 @@ def _accept_totp(enrolment: MfaEnrolment, code: str, now: datetime | None = None
 # Recovery codes
 
 
-def _new_recovery_codes(user: User) -> list[str]:
-    """Ten fresh codes replace the old ones; only their hashes are kept."""
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = [secrets.token_hex(RECOVERY_CODE_BYTES) for _ in range(RECOVERY_CODE_COUNT)]
-    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=hash_password(c)) for c in codes)
-    db.session.flush()
-    return [f"{c[:5]}-{c[5:]}" for c in codes]
-
-
-def _use_recovery_code(user: User, code: str) -> bool:
-    """Spend an unused recovery code that matches; one UPDATE, so it works only once."""
-    if not (len(code) == 2 * RECOVERY_CODE_BYTES and re.fullmatch(r"[0-9a-f]+", code)):
-        return False
-    unused = db.session.scalars(
-        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-    ).all()
-    for row in unused:
-        if verify_password(row.code_hash, code):
-            spent = db.session.execute(
-                update(RecoveryCode)
-                .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
-                .values(used_at=utcnow())
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            db.session.expire(row)
-            return spent == 1
-    return False
-
-
-def remaining_recovery_codes(user: User) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-    )
-
-
 def regenerate_recovery_codes(user: User, code: str, address: str) -> list[str]:
     """New recovery codes (the old ones stop working), on a current code from the app."""
     enrolment = enrolment_of(user)
     if enrolment is None or not enrolment.confirmed:
         raise NotFound("Multi-factor sign-in is not on for this account.")
     _check(user, address, code, lambda normal: _accept_totp(enrolment, normal))
-    codes = _new_recovery_codes(user)
+    codes = new_recovery_codes(user)
     record("mfa-recovery-codes-renewed", "user", user.id, user=user)
     return codes
 
@@ -305,7 +270,7 @@ def disable_mfa(user: User, password: str, code: str, address: str) -> None:
         user,
         address,
         code,
-        lambda normal: _accept_totp(enrolment, normal) or _use_recovery_code(user, normal),
+        lambda normal: _accept_totp(enrolment, normal) or use_recovery_code(user, normal),
     )
     _remove(user)
     record("mfa-disable", "user", user.id, user=user)
