@@ -43,7 +43,8 @@ def pending_user(step: str) -> User | None:
     if not isinstance(state, dict) or state.get("step") != step:
         return None
     at = state.get("at")
-    if not isinstance(at, (int, float)) or utcnow().timestamp() - at > PENDING_MAX_AGE.seconds:
+    age = utcnow().timestamp() - at if isinstance(at, (int, float)) else None
+    if age is None or age > PENDING_MAX_AGE.total_seconds():
         return None
     user_id = state.get("user")
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
