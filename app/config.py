@@ -75,6 +75,17 @@ class Config:
         self.LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "20 per 15 minutes")
         self.LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "10 per 15 minutes")
         self.LOGIN_SLOW_RATE = os.environ.get("LOGIN_SLOW_RATE", "1 per 10 seconds")
+        # Wrong second-factor codes (app/auth/mfa.py), counted apart from passwords and
+        # stricter: a guesser who knows the password gets few tries at a 6-digit code.
+        self.MFA_LIMIT_PAIR = os.environ.get("MFA_LIMIT_PAIR", "5 per 15 minutes")
+        self.MFA_LIMIT_ADDRESS = os.environ.get("MFA_LIMIT_ADDRESS", "20 per 15 minutes")
+        self.MFA_LIMIT_ACCOUNT = os.environ.get("MFA_LIMIT_ACCOUNT", "10 per hour")
+        self.MFA_SLOW_RATE = os.environ.get("MFA_SLOW_RATE", "1 per minute")
+        # Fernet keys (comma-separated, the first encrypts) for the stored TOTP secrets;
+        # unset: one derived from SECRET_KEY (then changing SECRET_KEY voids enrolments).
+        self.MFA_ENCRYPTION_KEYS = _list("MFA_ENCRYPTION_KEYS")
+        # The name authenticator apps show next to the account.
+        self.MFA_ISSUER = os.environ.get("MFA_ISSUER", "refnet")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.INVITE_MAX_AGE = timedelta(hours=int(os.environ.get("INVITE_MAX_AGE_HOURS", "72")))
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER")
