@@ -20,6 +20,7 @@ from app.models.enums import (
 )
 from app.models.idempotency import IdempotencyKey
 from app.models.member import Member, Specialty
+from app.models.member_identifier import MemberIdentifier, ReferralIdentifier
 from app.models.message import Message, ThreadRead
 from app.models.network import Network
 from app.models.notification import Notification
@@ -44,6 +45,7 @@ __all__ = [
     "FollowupMark",
     "IdempotencyKey",
     "Member",
+    "MemberIdentifier",
     "MemberKind",
     "Message",
     "Network",
@@ -55,6 +57,7 @@ __all__ = [
     "Referral",
     "ReferralDayCount",
     "ReferralEvent",
+    "ReferralIdentifier",
     "ReferralKind",
     "Reminder",
     "ReminderDigest",
