@@ -400,3 +400,69 @@ def test_members_identify_cli(app, db, net):
     )
     listed = runner.invoke(args=["members", "identifiers", str(member.id)])
     assert f"{NPI}|3333333333" in listed.output
+
+
+def test_a_bundle_naming_no_requester_is_sent_by_the_one_member_its_poster_acts_for(db, net):
+    bundle = message_bundle()
+    _entry(bundle, "ServiceRequest")["resource"].pop("requester")
+    _entry(bundle, "Task")["resource"].pop("requester")
+    _entry(bundle, "MessageHeader")["resource"].pop("sender")
+    _entry(bundle, "ServiceRequest")["resource"]["note"] = [{"text": "x" * 6000}]
+    referral = import_bundle(net["practitioner"], bundle).referral
+    assert referral.sender_id == net["sender"].id
+    assert len(referral.notes) == 5000  # cut to what the send form keeps, not refused
+    db.session.rollback()
+    with pytest.raises(Exception) as refused:  # the operator acts for no member
+        import_bundle(None, bundle)
+    assert refused.value.issues[0].code == "required"
+
+
+def test_refnet_s_own_referral_identifier_posted_back_names_that_referral(db, net, make):
+    sent = make.referral(net["sender"], net["receiver"])
+    bundle = message_bundle()
+    _entry(bundle, "ServiceRequest")["resource"]["identifier"] = [
+        {"system": systems.system(systems.REFERRAL), "value": str(sent.id)}
+    ]
+    imported = import_bundle(net["practitioner"], bundle)
+    assert not imported.created and imported.referral.id == sent.id
+
+
+def test_coordinators_set_and_remove_identifiers_on_the_member_page(client, db, net, make, login):
+    coordinator = make.user(Role.COORDINATOR, networks=[net["network"]])
+    member = net["other"]
+    page = login(coordinator).get(f"/members/{member.id}")
+    assert "Identifiers in other systems" in page.get_data(as_text=True)
+    added = client.post(
+        f"/members/{member.id}/identifiers", data={"system": NPI, "value": "3333333333"}
+    )
+    assert added.status_code == 302
+    assert f"{NPI}|3333333333" in client.get(f"/members/{member.id}").get_data(as_text=True)
+    taken = client.post(
+        f"/members/{member.id}/identifiers",
+        data={"system": NPI, "value": "1111111111"},
+        follow_redirects=True,
+    )
+    assert "already names member" in taken.get_data(as_text=True)
+    client.post(
+        f"/members/{member.id}/identifiers/remove", data={"system": NPI, "value": "3333333333"}
+    )
+    rows = db.session.scalars(
+        select(MemberIdentifier.value).where(MemberIdentifier.member_id == member.id)
+    ).all()
+    assert rows == []
+
+
+def test_practitioners_and_other_networks_cannot_set_identifiers(client, db, net, make, login):
+    outsider = make.user(Role.COORDINATOR, networks=[make.network()])
+    login(outsider)
+    response = client.post(
+        f"/members/{net['other'].id}/identifiers", data={"system": NPI, "value": "3"}
+    )
+    assert response.status_code in (403, 404)
+    client.post("/logout")
+    login(net["practitioner"])
+    response = client.post(
+        f"/members/{net['other'].id}/identifiers", data={"system": NPI, "value": "3"}
+    )
+    assert response.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(MemberIdentifier)) == 2

@@ -41,6 +41,7 @@ REQUEST_INTENT = (
 )
 PRIORITY = ("routine", "urgent", "asap", "stat")
 CONSENT_STATUS = ("draft", "proposed", "active", "rejected", "inactive", "entered-in-error")
+MAX_REASON, MAX_SERVICE, MAX_NOTES = 2000, 200, 5000
 # Generic "this is a referral" codes: the category says more about the service.
 GENERIC_CODES = {"3457005", "306206005", "103696004"}
 # National ids are not what refnet keeps as a client's identifier (a record number).
@@ -218,11 +219,14 @@ def referral_words(index: BundleIndex, order: Entry) -> dict:
     instruction = _text(resource.get("patientInstruction"))
     if instruction:
         notes.append(f"For the client: {instruction}")
+    reason = "; ".join(r for r in reasons if r)
+    notes_text = "\n\n".join(n for n in notes if n)
     return {
-        "reason": "; ".join(r for r in reasons if r) or None,
-        "service": service[:200] if service else None,
+        # Longer texts than the send form takes are cut, not refused: the referral is usable.
+        "reason": reason[:MAX_REASON] or None,
+        "service": " ".join(service.split())[:MAX_SERVICE] if service else None,
         "priority": resource.get("priority") or "routine",
-        "notes": "\n\n".join(n for n in notes if n) or None,
+        "notes": notes_text[:MAX_NOTES] or None,
     }
 
 
@@ -230,7 +234,7 @@ def _name(patient: dict) -> tuple[str | None, str | None]:
     names = [n for n in patient.get("name") or [] if isinstance(n, dict)]
     names.sort(key=lambda n: {"official": 0, "usual": 1}.get(n.get("use"), 2))
     for name in names:
-        given = " ".join(g.strip() for g in name.get("given") or [] if isinstance(g, str))
+        given = " ".join(" ".join(g.split()) for g in name.get("given") or [] if isinstance(g, str))
         family = _text(name.get("family"))
         if family or given:
             return given or None, family

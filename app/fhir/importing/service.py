@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 
 from app.audit.service import record
 from app.extensions import db
+from app.fhir import systems
 from app.fhir.importing.bundle import BundleIndex, Entry
 from app.fhir.importing.outcome import ImportRefused, Issue, refuse
 from app.fhir.importing.participants import member_for
@@ -99,8 +100,16 @@ def _order_identifiers(order: Entry) -> list[tuple[str, str]]:
 
 
 def _already_imported(sender: Member, identifiers: list[tuple[str, str]]) -> Referral | None:
+    """The referral this sender's identifiers name: one imported before, or refnet's own
+    (a ServiceRequest that refnet exported, posted back)."""
     if not identifiers:
         return None
+    own = systems.system(systems.REFERRAL)
+    for system, value in identifiers:
+        if system == own and value.isdigit() and len(value) < 10:
+            referral = db.session.get(Referral, int(value))
+            if referral is not None and referral.sender_id == sender.id:
+                return referral
     referral_id = db.session.scalar(
         select(ReferralIdentifier.referral_id)
         .where(
@@ -116,6 +125,17 @@ def _already_imported(sender: Member, identifiers: list[tuple[str, str]]) -> Ref
         .limit(1)
     )
     return db.session.get(Referral, referral_id) if referral_id else None
+
+
+def _sender(actor, index, order: Entry, tasks, header) -> Member:
+    """The member the requester names; a Bundle that names none is sent by the one active
+    member its poster acts for (an EHR's token for one practice)."""
+    references = _references(order, tasks, header, "requester")
+    if not references and actor is not None and actor.role == Role.PRACTITIONER:
+        acting_for = [m for m in actor.members if m.active]
+        if len(acting_for) == 1:
+            return acting_for[0]
+    return member_for(index, references, "requester")
 
 
 def _ensure_sends_for(actor: User | None, sender: Member, where: str) -> None:
@@ -191,7 +211,7 @@ def import_bundle(actor: User | None, bundle: object, *, now: datetime | None = 
     for task in tasks:
         checked(task)
 
-    sender = member_for(index, _references(order, tasks, header, "requester"), "requester")
+    sender = _sender(actor, index, order, tasks, header)
     _ensure_sends_for(actor, sender, f"{order.path}.requester")
     identifiers = _order_identifiers(order)
     existing = _already_imported(sender, identifiers)
@@ -279,7 +299,7 @@ def existing_after_race(actor: User | None, bundle: dict) -> Referral | None:
         order = service_request(bundle, index)
         tasks = tasks_of(index, order)
         header = index.entries[0] if bundle.get("type") == "message" else None
-        sender = member_for(index, _references(order, tasks, header, "requester"), "requester")
+        sender = _sender(actor, index, order, tasks, header)
         _ensure_sends_for(actor, sender, order.path)
     except ImportRefused:
         return None
