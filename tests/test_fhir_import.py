@@ -466,3 +466,60 @@ def test_practitioners_and_other_networks_cannot_set_identifiers(client, db, net
     )
     assert response.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(MemberIdentifier)) == 2
+
+
+def _paths(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for number, value in enumerate(node):
+            yield from _paths(value, (*path, number))
+
+
+SPOILERS = [
+    None,
+    1,
+    -1.5,
+    True,
+    "x",
+    "",
+    [],
+    {},
+    [1],
+    ["x"],
+    {"reference": "Patient/nobody"},
+    {"reference": "#nothing"},
+    "Patient/patient-eve",
+    {"x": {"y": []}},
+]
+
+
+def test_hundreds_of_spoiled_bundles_give_a_referral_or_an_outcome_never_an_error(db, net):
+    """Any node of a good Bundle replaced by a value of another shape, or removed."""
+    import random
+
+    from app.fhir.importing.outcome import ImportRefused
+
+    rng = random.Random(13)
+    paths = [p for p in _paths(message_bundle()) if p]
+    outcomes = {"created": 0, "refused": 0}
+    for _ in range(400):
+        bundle = message_bundle()
+        path = rng.choice(paths)
+        parent = bundle
+        for step in path[:-1]:
+            parent = parent[step]
+        if rng.random() < 0.2 and isinstance(parent, dict):
+            parent.pop(path[-1])
+        else:
+            parent[path[-1]] = rng.choice(SPOILERS)
+        try:
+            import_bundle(net["practitioner"], bundle)
+            outcomes["created"] += 1
+        except ImportRefused as refused:
+            assert refused.issues and all(i.diagnostics for i in refused.issues)
+            outcomes["refused"] += 1
+        db.session.rollback()
+    assert outcomes["created"] and outcomes["refused"]

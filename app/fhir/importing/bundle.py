@@ -84,8 +84,11 @@ class BundleIndex:
     def of_type(self, resource_type: str) -> list[Entry]:
         return [e for e in self.entries if e.type == resource_type]
 
-    def resolve(self, reference: str | None, source: Entry) -> Entry | None:
-        """The entry that `reference`, written in `source`, names; None when it names none."""
+    def resolve(self, reference: object, source: Entry) -> Entry | None:
+        """The entry that `reference` (a Reference, or its `reference` string), written in
+        `source`, names; None when it names none (or is not a reference at all)."""
+        if isinstance(reference, dict):
+            reference = reference.get("reference")
         if not isinstance(reference, str) or not reference.strip():
             return None
         reference = reference.strip()

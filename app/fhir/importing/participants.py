@@ -17,6 +17,7 @@ from app.fhir.importing.bundle import BundleIndex, Entry
 from app.fhir.importing.outcome import refuse
 from app.models import Member, MemberIdentifier
 
+MAX_IDENTIFIERS = 20  # of one participant, each looked up
 PARTICIPANT_TYPES = ("PractitionerRole", "Practitioner", "Organization", "HealthcareService")
 
 
@@ -29,7 +30,7 @@ def _identifiers(value) -> list[tuple[str, str]]:
         system, code = item.get("system"), item.get("value")
         if isinstance(system, str) and isinstance(code, str) and system and code:
             found.append((system.strip(), code.strip()))
-    return found
+    return found[:MAX_IDENTIFIERS]
 
 
 def _levels(index: BundleIndex, reference: dict, source: Entry) -> tuple[list, Entry | None]:

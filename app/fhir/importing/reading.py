@@ -111,16 +111,14 @@ def service_request(bundle: dict, index: BundleIndex) -> Entry:
         header = headers[0]
         checked(header)
         for focus in header.resource.get("focus") or []:
-            target = index.resolve(focus.get("reference"), header)
+            target = index.resolve(focus, header)
             if target is not None and target.type == "Task":
-                target = index.resolve(
-                    (target.resource.get("focus") or {}).get("reference"), target
-                )
+                target = index.resolve(target.resource.get("focus"), target)
             if target is not None and target.type == "ServiceRequest":
                 candidates.append(target)
     if not candidates:
         for task in index.of_type("Task"):
-            target = index.resolve((task.resource.get("focus") or {}).get("reference"), task)
+            target = index.resolve(task.resource.get("focus"), task)
             if target is not None and target.type == "ServiceRequest":
                 candidates.append(target)
     if not candidates:
@@ -156,7 +154,7 @@ def tasks_of(index: BundleIndex, order: Entry) -> list[Entry]:
     return [
         task
         for task in index.of_type("Task")
-        if index.resolve((task.resource.get("focus") or {}).get("reference"), task) is order
+        if index.resolve(task.resource.get("focus"), task) is order
     ]
 
 
@@ -205,7 +203,7 @@ def referral_words(index: BundleIndex, order: Entry) -> dict:
     resource = order.resource
     reasons = [_concept_text(c) for c in resource.get("reasonCode") or []]
     for reference in resource.get("reasonReference") or []:
-        target = index.resolve(reference.get("reference"), order)
+        target = index.resolve(reference, order)
         found = _text(reference.get("display"))
         if target is not None:
             found = _concept_text(target.resource.get("code")) or found
@@ -295,12 +293,12 @@ class ConsentFound:
 def consent_of(index: BundleIndex, order: Entry, patient: Entry) -> ConsentFound:
     consents = list(index.of_type("Consent"))
     for _number, reference in enumerate(order.resource.get("supportingInfo") or []):
-        target = index.resolve((reference or {}).get("reference"), order)
+        target = index.resolve(reference, order)
         if target is not None and target.type == "Consent" and target not in consents:
             consents.append(target)
     given = False
     for consent in consents:
-        about = index.resolve((consent.resource.get("patient") or {}).get("reference"), consent)
+        about = index.resolve(consent.resource.get("patient"), consent)
         if about is not None and about is not patient:
             continue  # another person's consent: not this client's
         checked(consent)
