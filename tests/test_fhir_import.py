@@ -99,11 +99,13 @@ def test_post_answers_201_with_location_and_a_second_post_gives_the_same_referra
     assert first.status_code == 201, first.get_data(as_text=True)
     assert first.mimetype == FHIR
     referral_id = int(first.headers["X-Refnet-Referral"])
-    assert first.headers["Location"].endswith(f"/fhir/ServiceRequest/{referral_id}")
+    assert first.headers["Location"].endswith(f"/fhir/ServiceRequest/sr-{referral_id}")
     answer = first.get_json()
     assert answer["resourceType"] == "Bundle" and answer["type"] == "transaction-response"
     assert answer["entry"][0]["response"]["status"] == "201 Created"
-    assert answer["entry"][0]["response"]["location"].startswith(f"ServiceRequest/{referral_id}")
+    assert answer["entry"][0]["response"]["location"].startswith(
+        f"ServiceRequest/sr-{referral_id}/_history/"
+    )
     before = _counts(db)
 
     again = _post(client, secret, message_bundle())
@@ -523,3 +525,85 @@ def test_hundreds_of_spoiled_bundles_give_a_referral_or_an_outcome_never_an_erro
             outcomes["refused"] += 1
         db.session.rollback()
     assert outcomes["created"] and outcomes["refused"]
+
+
+def test_a_collection_bundle_shaped_as_refnet_s_own_export_is_imported(db, net):
+    """The shape of refnet's export of one referral (ids sr-/role-/pat-, members named by
+    refnet's member system, no Consent), as another deployment or a test harness posts it."""
+    base = "https://refnet.example/fhir"
+    member = systems.system(systems.MEMBER)
+    sender, receiver = net["sender"].id, net["receiver"].id
+
+    def role(member_id):
+        return {
+            "fullUrl": f"{base}/PractitionerRole/role-{member_id}",
+            "resource": {
+                "resourceType": "PractitionerRole",
+                "id": f"role-{member_id}",
+                "identifier": [{"system": member, "value": str(member_id)}],
+                "organization": {"reference": f"Organization/org-{member_id}"},
+            },
+        }
+
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": f"{base}/ServiceRequest/sr-900",
+                "resource": {
+                    "resourceType": "ServiceRequest",
+                    "id": "sr-900",
+                    "meta": {"lastUpdated": "2026-11-20T10:00:00+00:00"},
+                    "status": "active",
+                    "intent": "order",
+                    "priority": "routine",
+                    "code": {"text": "Rheumatology consult"},
+                    "subject": {"reference": "Patient/pat-77"},
+                    "requester": {"reference": f"PractitionerRole/role-{sender}"},
+                    "performer": [{"reference": f"PractitionerRole/role-{receiver}"}],
+                    "reasonCode": [{"text": "Swollen knees for three months"}],
+                },
+            },
+            {
+                "fullUrl": f"{base}/Task/task-900",
+                "resource": {
+                    "resourceType": "Task",
+                    "id": "task-900",
+                    "status": "requested",
+                    "intent": "order",
+                    "focus": {"reference": "ServiceRequest/sr-900"},
+                    "for": {"reference": "Patient/pat-77"},
+                    "businessStatus": {
+                        "coding": [
+                            {
+                                "system": "http://hl7.org/fhir/us/bser/CodeSystem/TaskBusinessStatusCS",
+                                "code": "2.0",
+                            }
+                        ]
+                    },
+                },
+            },
+            {
+                "fullUrl": f"{base}/Patient/pat-77",
+                "resource": {
+                    "resourceType": "Patient",
+                    "id": "pat-77",
+                    "identifier": [
+                        {"system": systems.system(systems.CLIENT), "value": "77"},
+                        {"type": {"text": "Referrer's identifier"}, "value": "K-2231"},
+                    ],
+                    "name": [{"family": "Brennan", "given": ["Nora"]}],
+                    "birthDate": "1961-03-02",
+                },
+            },
+            role(sender),
+            role(receiver),
+        ],
+    }
+    imported = import_bundle(net["practitioner"], bundle)
+    referral = imported.referral
+    assert (referral.sender_id, referral.receiver_id) == (sender, receiver)
+    assert referral.reason == "Swollen knees for three months"
+    assert referral.client.identifier == "K-2231"
+    assert [w.severity for w in imported.warnings] == ["warning"]  # no Consent: attested

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from app.fhir import systems
 from app.fhir.importing.bundle import BundleIndex, Entry
 from app.fhir.importing.outcome import ImportRefused, Issue, refuse
 from app.referrals.clients import ClientInput
@@ -255,6 +256,8 @@ def _record_number(patient: dict) -> str | None:
         system = identifier.get("system") or ""
         if types & NATIONAL_ID_TYPES or system.endswith(("us-ssn", "/ssn")):
             continue
+        if system.startswith(systems.system_base() + "/"):
+            continue  # refnet's own client id, in a Patient that refnet exported
         value = identifier["value"].strip()
         if len(value) <= 64:
             return value

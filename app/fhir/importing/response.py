@@ -1,6 +1,7 @@
 """The answer to an import: a transaction-response Bundle naming the ServiceRequest made.
 
-The ServiceRequest's id is the referral's id (as the /fhir reads name it); the refnet
+The ServiceRequest's logical id is "sr-<referral id>", as the /fhir reads and the export name
+it (fhirout's app/fhir/ids.py: the lead may switch to its resource_id at merge); the refnet
 referral id also travels in X-Refnet-Referral and in the entry's outcome.
 """
 
@@ -14,6 +15,10 @@ from app.fhir.importing.outcome import Issue, operation_outcome
 from app.models import Referral
 
 
+def service_request_id(referral: Referral) -> str:
+    return f"sr-{referral.id}"
+
+
 def import_answer(referral: Referral, created: bool, warnings: list[Issue]) -> dict:
     said = "sent" if created else "already imported (this identifier was posted before)"
     note = Issue(f"refnet referral {referral.id}: {said}.", "informational", severity="information")
@@ -22,10 +27,11 @@ def import_answer(referral: Referral, created: bool, warnings: list[Issue]) -> d
         "type": "transaction-response",
         "entry": [
             {
-                "fullUrl": f"{fhir_base()}/ServiceRequest/{referral.id}",
+                "fullUrl": f"{fhir_base()}/ServiceRequest/{service_request_id(referral)}",
                 "response": {
                     "status": "201 Created" if created else "200 OK",
-                    "location": f"ServiceRequest/{referral.id}/_history/{referral.version}",
+                    "location": f"ServiceRequest/{service_request_id(referral)}"
+                    f"/_history/{referral.version}",
                     "outcome": operation_outcome([note, *warnings]),
                 },
             }
@@ -40,7 +46,7 @@ def fhir_base() -> str:
 def import_response(referral: Referral, created: bool, warnings: list[Issue]) -> Response:
     body = import_answer(referral, created, warnings)
     response = Response(json.dumps(body), 201 if created else 200, mimetype="application/fhir+json")
-    response.headers["Location"] = f"{fhir_base()}/ServiceRequest/{referral.id}"
+    response.headers["Location"] = f"{fhir_base()}/ServiceRequest/{service_request_id(referral)}"
     response.headers["X-Refnet-Referral"] = str(referral.id)
     response.headers["Cache-Control"] = "no-store"
     return response
