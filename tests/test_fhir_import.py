@@ -3,6 +3,7 @@ send service; invalid ones get an OperationOutcome and write nothing."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -607,3 +608,60 @@ def test_a_collection_bundle_shaped_as_refnet_s_own_export_is_imported(db, net):
     assert referral.reason == "Swollen knees for three months"
     assert referral.client.identifier == "K-2231"
     assert [w.severity for w in imported.warnings] == ["warning"]  # no Consent: attested
+
+
+def test_a_chunked_body_over_the_limit_is_an_outcome_too(app, client, db, net):
+    secret = _token(db, net["practitioner"])
+    old = app.config["FHIR_IMPORT_MAX_BYTES"]
+    app.config["FHIR_IMPORT_MAX_BYTES"] = 2000
+    body = json.dumps(message_bundle()).encode()
+    try:
+        response = client.post(
+            "/fhir",
+            # As a server that de-chunks the body (gunicorn) hands it on: no Content-Length.
+            input_stream=io.BytesIO(body),
+            environ_overrides={"wsgi.input_terminated": True},
+            headers={
+                "Authorization": f"Bearer {secret}",
+                "Content-Type": FHIR,
+                "Transfer-Encoding": "chunked",
+            },
+        )
+    finally:
+        app.config["FHIR_IMPORT_MAX_BYTES"] = old
+    assert response.status_code == 413, response.get_data(as_text=True)
+    assert response.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_the_same_bundle_posted_at_once_makes_one_referral(app, db, net):
+    """PostgreSQL: two requests race past the identifier check; the unique key lets one
+    referral through and the other answers with it."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row-level races need PostgreSQL")
+    secret = _token(db, net["practitioner"])
+    body = json.dumps(message_bundle())
+    barrier = threading.Barrier(4)
+    answers = []
+
+    def post():
+        with app.test_client() as own:
+            barrier.wait()
+            response = own.post(
+                "/fhir",
+                data=body,
+                content_type=FHIR,
+                headers={"Authorization": f"Bearer {secret}"},
+            )
+            answers.append((response.status_code, response.headers.get("X-Refnet-Referral")))
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.rollback()
+    assert sorted(code for code, _ in answers) == [200, 200, 200, 201]
+    assert len({referral for _, referral in answers}) == 1
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 1

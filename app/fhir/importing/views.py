@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import csrf, db
 from app.fhir.importing.body import FHIR_JSON, parse_bundle
@@ -63,6 +64,18 @@ def refused(exc: ImportRefused):
     return response
 
 
+HTTP_ISSUES = {400: "structure", 413: "too-costly", 415: "not-supported"}
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    """A body larger than the limit, sent without Content-Length, and the like."""
+    db.session.rollback()
+    status = exc.code or 500
+    issue = Issue(exc.description or exc.name, HTTP_ISSUES.get(status, "processing"))
+    return fhir_json(operation_outcome([issue]), status)
+
+
 @bp.route("/fhir", methods=["POST"])
 def import_referral():
     user = _caller()
@@ -71,11 +84,13 @@ def import_referral():
             "Send the Bundle as Content-Type: application/fhir+json.", "not-supported", status=415
         )
     limit = current_app.config["FHIR_IMPORT_MAX_BYTES"]
-    request.max_content_length = limit
+    # The stream stops one byte past the limit (a chunked body carries no length): reading
+    # that byte tells a body that is too large from one that just fits.
+    request.max_content_length = limit + 1
     length = request.content_length
     if length is not None and length > limit:
         raise refuse(f"The Bundle is larger than {limit} bytes.", "too-costly", status=413)
-    bundle = parse_bundle(request.get_data(cache=False), limit)
+    bundle = parse_bundle(request.stream.read(limit + 1), limit)
     try:
         imported = import_bundle(user, bundle)
         db.session.commit()
