@@ -665,3 +665,60 @@ def test_the_same_bundle_posted_at_once_makes_one_referral(app, db, net):
     assert sorted(code for code, _ in answers) == [200, 200, 200, 201]
     assert len({referral for _, referral in answers}) == 1
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
+
+
+def test_patient_only_in_the_nested_document_and_focus_straight_on_the_order(db, net):
+    bundle = message_bundle()
+    patient = _entry(bundle, "Patient")
+    bundle["entry"].remove(patient)
+    patient["resource"]["_birthDate"] = {
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
+                "valueDateTime": "1974-11-24T08:30:00Z",
+            }
+        ]
+    }
+    _entry(bundle, "Bundle")["resource"]["entry"].append(patient)
+    _entry(bundle, "MessageHeader")["resource"]["focus"] = [
+        {"reference": "ServiceRequest/servicerequest-arthritis"}
+    ]
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Task"]
+    referral = import_bundle(net["practitioner"], bundle).referral
+    assert referral.client.family_name == "Everywoman"
+
+
+def test_receiver_named_by_an_organization_or_a_healthcare_service(db, net):
+    member = systems.system(systems.MEMBER)
+    bundle = message_bundle()
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Task"]
+    _entry(bundle, "MessageHeader")["resource"]["destination"][0].pop("receiver")
+    bundle["entry"].append(
+        {
+            "fullUrl": f"{BASE}/HealthcareService/rheumatology",
+            "resource": {
+                "resourceType": "HealthcareService",
+                "id": "rheumatology",
+                "providedBy": {"reference": "Organization/org-receiver"},
+            },
+        }
+    )
+    bundle["entry"].append(
+        {
+            "fullUrl": f"{BASE}/Organization/org-receiver",
+            "resource": {
+                "resourceType": "Organization",
+                "id": "org-receiver",
+                "identifier": [{"system": member, "value": str(net["receiver"].id)}],
+            },
+        }
+    )
+    _entry(bundle, "ServiceRequest")["resource"]["performer"] = [
+        {"reference": "HealthcareService/rheumatology"}
+    ]
+    assert import_bundle(net["practitioner"], bundle).referral.receiver_id == net["receiver"].id
+    db.session.rollback()
+    _entry(bundle, "ServiceRequest")["resource"]["performer"] = [
+        {"reference": "Organization/org-receiver"}
+    ]
+    assert import_bundle(net["practitioner"], bundle).referral.receiver_id == net["receiver"].id
