@@ -722,3 +722,23 @@ def test_receiver_named_by_an_organization_or_a_healthcare_service(db, net):
         {"reference": "Organization/org-receiver"}
     ]
     assert import_bundle(net["practitioner"], bundle).referral.receiver_id == net["receiver"].id
+
+
+def test_a_second_order_without_identifier_for_the_same_client_is_a_possible_duplicate(
+    client, db, net
+):
+    secret = _token(db, net["practitioner"])
+    assert _post(client, secret, message_bundle(identifier=None)).status_code == 201
+    before = _counts(db)
+    again = _post(client, secret, message_bundle(identifier=None))
+    assert again.status_code == 409
+    assert again.get_json()["issue"][0]["code"] == "duplicate"
+    assert _counts(db) == before
+
+
+def test_the_operator_cannot_send_as_a_member_that_left(app, db, net):
+    net["sender"].active = False
+    db.session.commit()
+    with pytest.raises(Exception) as refused:
+        import_bundle(None, message_bundle())
+    assert "left the network" in refused.value.issues[0].diagnostics

@@ -109,10 +109,8 @@ def send_as(
     sends as any active member."""
     now = now or utcnow()
     if not sender.active:
-        raise InvalidReferral(
-            f"{sender.name} has left the network and cannot send referrals.",
-            {"sender_id": "This member is deactivated."},
-        )
+        left = f"{sender.name} has left the network and cannot send referrals."
+        raise InvalidReferral(left, {"sender_id": left})
     network = sender.network
     problems = f.FieldProblems()
     receiver_id = f.integer(problems, "receiver_id", new.receiver_id, label="Receiver")
