@@ -160,14 +160,15 @@ def _ensure_sends_for(actor: User | None, sender: Member, where: str) -> None:
 def _known_client(actor, sender: Member, client) -> int | None:
     """A client this sender already registered with the same record number, name and
     birth date: sent again, not registered twice."""
-    if not client.identifier or not client.family_name or not client.birth_date:
+    born = _date(client.birth_date)
+    if not client.identifier or not client.family_name or born is None:
         return None
     return db.session.scalar(
         clients_of(actor, sender)
         .where(
             Client.identifier == client.identifier,
             Client.family_name == client.family_name,
-            Client.birth_date == _date(client.birth_date),
+            Client.birth_date == born,
             Client.consent.is_(True),
         )
         .with_only_columns(Client.id)
