@@ -153,6 +153,7 @@ def stop_client_links_command(referral_id):
 
 def init_cli(app: Flask) -> None:
     from app.demo.cli import demo_data_command
+    from app.fhir.cli import fhir_cli
     from app.followup.cli import reminders_cli
     from app.reports.cli import reports_cli
 
@@ -162,3 +163,4 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(reports_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(fhir_cli)
