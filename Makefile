@@ -25,8 +25,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
+# The independent FHIR R4 validators of tests/test_fhir_validator.py (npm, pinned by the lock).
+FHIR_VALIDATOR := tests/fhir_validator
+$(FHIR_VALIDATOR)/node_modules/.installed: $(FHIR_VALIDATOR)/package-lock.json
+	cd $(FHIR_VALIDATOR) && npm ci --no-audit --no-fund
+	touch $@
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev $(FHIR_VALIDATOR)/node_modules/.installed
 
 run: install
 	$(BIN)/flask db upgrade
@@ -68,4 +74,4 @@ bench-http: install-dev
 	$(BIN)/python -m bench.http --database-url $(BENCH_HTTP_DATABASE_URL) $(BENCH_HTTP_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts $(FHIR_VALIDATOR)/node_modules
