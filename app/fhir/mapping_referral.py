@@ -57,7 +57,8 @@ def _identifier(r) -> list[dict]:
 
 
 def _updated(r) -> str:
-    return instant(max(r.updated_at, r.sent_at))
+    """meta.lastUpdated: the row's updated_at, which _lastUpdated and --since filter on."""
+    return instant(r.updated_at)
 
 
 def service_request(r) -> dict:
@@ -85,11 +86,10 @@ def service_request(r) -> dict:
 
 def task(r) -> dict:
     status = Status(r.status)
-    updated = _updated(r)
     resource = {
         "resourceType": "Task",
         "id": resource_id("Task", r.id),
-        "meta": {"lastUpdated": updated},
+        "meta": {"lastUpdated": _updated(r)},
         "identifier": _identifier(r),
         "basedOn": [ref("ServiceRequest", r.id)],
         "status": codes.TASK_STATUS[status],
@@ -100,7 +100,8 @@ def task(r) -> dict:
         "focus": ref("ServiceRequest", r.id),
         "for": ref("Patient", r.client_id),
         "authoredOn": instant(r.sent_at),
-        "lastModified": updated,
+        # Never before authoredOn (invariant inv-1), whatever a bulk load wrote.
+        "lastModified": instant(max(r.updated_at, r.sent_at)),
         "requester": ref("PractitionerRole", r.sender_id),
         "owner": ref("PractitionerRole", r.receiver_id),
     }
