@@ -100,6 +100,8 @@ class Config:
         # Referral documents live outside static/ and are served only to those allowed.
         self.DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR", str(INSTANCE_DIR / "documents"))
         self.DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_MB", "10")) * 1024 * 1024
+        # Files of GET /fhir/$export, served only to the user who asked (app/fhir/jobs.py).
+        self.FHIR_EXPORT_DIR = os.environ.get("FHIR_EXPORT_DIR", str(INSTANCE_DIR / "fhir-exports"))
         self.MAX_CONTENT_LENGTH = 6 * self.DOCUMENT_MAX_BYTES
 
 
@@ -117,3 +119,4 @@ class TestConfig(Config):
         self.COUNT_STATEMENTS = False  # a test that wants the header turns it on itself
         self.MAIL_SERVER = None
         self.DOCUMENTS_DIR = str(Path(tempfile.mkdtemp(prefix="refnet-documents-")))
+        self.FHIR_EXPORT_DIR = str(Path(tempfile.mkdtemp(prefix="refnet-fhir-exports-")))

@@ -56,3 +56,11 @@ def export_command(out_dir: Path, since: str | None) -> None:
     write_manifest(out_dir, manifest)
     counts = ", ".join(f"{n} {t}" for t, n in manifest.counts.items())
     click.echo(f"Wrote {sum(manifest.counts.values())} resources to {out_dir}: {counts}.")
+
+
+@fhir_cli.command("run-exports")
+def run_exports_command() -> None:
+    """Run the exports queued at GET /fhir/$export (the worker does so every few seconds)."""
+    from app.fhir.jobs import run_pending_exports
+
+    click.echo(f"Ran {run_pending_exports()} export(s).")

@@ -91,3 +91,6 @@ def referral_bundle(logical_id: str) -> Response:
         ],
     }
     return _done(bundle)
+
+
+from app.fhir import views_export  # noqa: E402, F401 - the $export routes register on bp

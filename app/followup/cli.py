@@ -89,6 +89,12 @@ def run_command():
     scheduler.add_job(
         _scheduled(deliver_everything), "interval", seconds=DELIVERY_SECONDS, id="deliver"
     )
+    # FHIR Bulk Data exports asked for at GET /fhir/$export (app/fhir/jobs.py).
+    from app.fhir.jobs import run_pending_exports
+
+    scheduler.add_job(
+        _scheduled(run_pending_exports), "interval", seconds=DELIVERY_SECONDS, id="fhir-exports"
+    )
     click.echo(
         f"refnet reminder worker: a tick every {TICK_SECONDS} s, delivery every "
         f"{DELIVERY_SECONDS} s. Ctrl-C stops it."
