@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, func, or_, select
+import orjson
+from sqlalchemy import ColumnElement, func, or_, select, text
 
 from app.extensions import db
 from app.fhir.ids import instant
@@ -41,7 +42,11 @@ TYPES = (
     "Encounter",
     "Communication",
 )
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _line(resource: dict) -> bytes:
+    return orjson.dumps(resource, option=orjson.OPT_APPEND_NEWLINE)
+
 
 referral_table = Referral.__table__
 member_table = Member.__table__
@@ -97,9 +102,8 @@ class NdjsonFiles:
         out = self.files.get(resource_type)
         if out is None:
             path = self.directory / file_name(resource_type)
-            out = self.files[resource_type] = path.open("w", encoding="utf-8")
-        out.write(_encode(resource))
-        out.write("\n")
+            out = self.files[resource_type] = path.open("wb")
+        out.write(_line(resource))
         self.counts[resource_type] += 1
 
     def close(self) -> None:
@@ -204,6 +208,11 @@ def export_resources(
     """Write the NDJSON files of `scope` into `directory`; returns the manifest's facts
     (write_manifest puts them beside the files)."""
     directory.mkdir(parents=True, exist_ok=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Server-side cursors are planned for their first rows (cursor_tuple_fraction 0.1):
+        # on a fresh database without statistics that made the clients' semi-join a nested
+        # loop over every referral for every client. Plan for the whole result instead.
+        db.session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
     manifest = Manifest(transaction_time=utcnow(), request=request)
     out = NdjsonFiles(directory)
     try:
