@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev lint format bench bench-http clean
+.PHONY: run test install install-dev lint format bench bench-http bench-fhir clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,12 @@ bench: install-dev
 
 bench-http: install-dev
 	$(BIN)/python -m bench.http --database-url $(BENCH_HTTP_DATABASE_URL) $(BENCH_HTTP_ARGS)
+
+# FHIR bulk export of 100,000 referrals against fhir.resources (bench/fhir_export.py).
+BENCH_FHIR_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/refnet_bench_fhir
+
+bench-fhir: install-dev
+	$(BIN)/python -m bench.fhir_export --database-url $(BENCH_FHIR_DATABASE_URL) $(BENCH_FHIR_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts $(FHIR_VALIDATOR)/node_modules
