@@ -100,3 +100,28 @@ def test_bad_kick_offs_are_400(client, db, network, headers, query):
     response = client.get(f"/fhir/$export{query}", headers={**token, **headers})
     assert_outcome(response, 400)
     assert db.session.query(FhirExportJob).count() == 0
+
+
+def test_progress_is_noted_while_the_worker_runs(client, db, network, monkeypatch):
+    import app.fhir.jobs as jobs
+
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY", 1)
+    noted = []
+    real = jobs._progress
+
+    def spying(job_id):
+        advance = real(job_id)
+
+        def wrapped(n):
+            advance(n)
+            db.session.expire_all()
+            noted.append(db.session.get(FhirExportJob, job_id).done_referrals)
+
+        return wrapped
+
+    monkeypatch.setattr(jobs, "_progress", spying)
+    headers = bearer(db, network["sender"])
+    status_url = kick_off(client, headers)
+    assert run_pending_exports() == 1
+    assert noted and noted[-1] == len(Status)  # the sender's own referrals
+    assert client.get(status_url, headers=headers).status_code == 200

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.fhir.access import scope_of
@@ -92,12 +93,16 @@ def _progress(job_id: int):
         if done - noted >= PROGRESS_EVERY:
             noted = done
             # On its own connection: the export's read must not be committed under it.
-            with db.engine.begin() as connection:
-                connection.execute(
-                    update(FhirExportJob)
-                    .where(FhirExportJob.id == job_id)
-                    .values(done_referrals=done)
-                )
+            # Best effort: SQLite may refuse a write beside an open read; the next one wins.
+            try:
+                with db.engine.begin() as connection:
+                    connection.execute(
+                        update(FhirExportJob)
+                        .where(FhirExportJob.id == job_id)
+                        .values(done_referrals=done)
+                    )
+            except OperationalError:
+                current_app.logger.info("FHIR export %s: progress not noted at %s", job_id, done)
 
     return advance
 
