@@ -125,3 +125,12 @@ def test_progress_is_noted_while_the_worker_runs(client, db, network, monkeypatc
     assert run_pending_exports() == 1
     assert noted and noted[-1] == len(Status)  # the sender's own referrals
     assert client.get(status_url, headers=headers).status_code == 200
+
+
+def test_the_cli_runs_queued_exports(app, client, db, network):
+    headers = bearer(db, network["sender"])
+    status_url = kick_off(client, headers)
+    result = app.test_cli_runner().invoke(args=["fhir", "run-exports"])
+    assert result.exit_code == 0, result.output
+    assert "Ran 1 export(s)." in result.output
+    assert client.get(status_url, headers=headers).status_code == 200

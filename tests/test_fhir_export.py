@@ -173,3 +173,10 @@ def test_a_bad_since_is_refused(app, db, tmp_path):
     )
     assert result.exit_code == 2
     assert "not an ISO date" in result.output
+
+
+def test_ids_are_stable_from_one_export_to_the_next(app, network, tmp_path):
+    _, first = run_export(app, tmp_path / "one")
+    _, second = run_export(app, tmp_path / "two")
+    assert set(first) == set(second)
+    assert first == second  # nothing changed in between: the same resources, byte for byte
