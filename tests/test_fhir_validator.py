@@ -73,3 +73,25 @@ def test_the_demo_network_validates(app, db, node, tmp_path):
     assert len(business) == 9, business  # the demo has every state
     result = validate(node, tmp_path)
     assert result.returncode == 0, result.stdout[:3000]
+
+
+def test_rest_answers_validate(app, client, make, db, node, tmp_path):
+    """The CapabilityStatement, a referral's Bundle, a searchset and an OperationOutcome."""
+    from app.models import Status
+    from tests.test_fhir_rest import bearer
+
+    network = every_state_network(make, db)
+    headers = bearer(db, network["sender"])
+    referral = network["referrals"][Status.SCHEDULED]
+    urls = [
+        "/fhir/metadata",
+        f"/fhir/ServiceRequest/sr-{referral.id}/$bundle",
+        "/fhir/Task?_count=3",
+        "/fhir/Task?status=bogus",
+        "/fhir/Patient/pat-999999",
+    ]
+    lines = [json.dumps(client.get(url, headers=headers).get_json(force=True)) for url in urls]
+    (tmp_path / "answers.ndjson").write_text("\n".join(lines) + "\n")
+    result = validate(node, tmp_path)
+    assert result.returncode == 0, result.stdout[:3000]
+    assert "validated 5 resources, 0 with errors" in result.stderr
