@@ -125,7 +125,7 @@ def test_directory_patients_and_messages(app, network, tmp_path):
 
 def test_every_resource_is_valid_and_every_reference_resolves(app, network, tmp_path):
     manifest, resources = run_export(app, tmp_path)
-    assert manifest["request"] == "flask fhir export"
+    assert manifest["request"] == app.config["BASE_URL"] + "/fhir/$export"
     assert manifest["transactionTime"] and manifest["error"] == []
     assert [o["url"] for o in manifest["output"]] == [
         f"{o['type']}.ndjson" for o in manifest["output"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from rich.console import Console
 from rich.progress import (
@@ -49,7 +51,10 @@ def export_command(out_dir: Path, since: str | None) -> None:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    request = "flask fhir export" + (f" --since {since}" if since else "")
+    # The manifest's `request` is the kick-off URL that would ask for the same export.
+    request = current_app.config["BASE_URL"].rstrip("/") + "/fhir/$export"
+    if scope.since is not None:
+        request += "?" + urlencode({"_since": scope.since.isoformat()})
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("Clinical referrals", total=total)
         manifest = export_resources(out_dir, scope, request, lambda n: progress.advance(task, n))
