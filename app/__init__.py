@@ -85,9 +85,11 @@ def register_blueprints(app: Flask) -> None:
     from app.advice.views import bp as advice_bp
     from app.api import bp as api_bp
     from app.audit.views import bp as audit_bp
+    from app.auth.mfa_views import bp as mfa_bp
     from app.auth.views import bp as auth_bp
     from app.client_page.views import bp as client_page_bp
     from app.dashboard.views import bp as dashboard_bp
+    from app.fhir.importing.views import bp as fhir_import_bp
     from app.fhir.views import bp as fhir_bp
     from app.followup.views import bp as followup_bp
     from app.followup.worklist_views import bp as worklist_bp
@@ -101,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
     blueprints = (
         auth_bp,
+        mfa_bp,
         dashboard_bp,
         members_bp,
         users_bp,
@@ -115,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         tokens_bp,
         client_page_bp,
         api_bp,
+        fhir_import_bp,
         fhir_bp,
     )
     for blueprint in blueprints:

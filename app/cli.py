@@ -79,6 +79,21 @@ def list_users_command(fmt):
         click.echo(f"{user.email:40} {user.role.value:13} members {members}{state}")
 
 
+@users_cli.command("reset-mfa")
+@click.argument("email")
+def reset_mfa_command(email):
+    """Remove a user's second factor (a lost phone, or the only admin locked out)."""
+    from app.auth.mfa import reset_mfa
+
+    user = _user_by_email(email)
+    had = reset_mfa(None, user)
+    db.session.commit()
+    if had:
+        click.echo(f"Multi-factor sign-in of {user.email} is reset; their sessions ended.")
+    else:
+        click.echo(f"{user.email} had no second factor; their sessions ended.")
+
+
 tokens_cli = AppGroup("tokens", help="Create, list and revoke personal API tokens.")
 
 
@@ -153,8 +168,10 @@ def stop_client_links_command(referral_id):
 
 def init_cli(app: Flask) -> None:
     from app.demo.cli import demo_data_command
+    from app.directory_export.cli import directory_cli
     from app.fhir.cli import fhir_cli
     from app.followup.cli import reminders_cli
+    from app.members.cli import members_cli
     from app.reports.cli import reports_cli
 
     app.cli.add_command(users_cli)
@@ -163,4 +180,6 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(reports_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(members_cli)
     app.cli.add_command(fhir_cli)
+    app.cli.add_command(directory_cli)

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -19,9 +18,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from app.fhir.cli_import import fhir_cli
 from app.fhir.export import Scope, count_referrals, export_resources, write_manifest
 
-fhir_cli = AppGroup("fhir", help="FHIR R4: bulk export of clinical referrals and the directory.")
+# One `flask fhir` group: the import's (app/fhir/cli_import.py), with the export added here.
+fhir_cli.help = (
+    "FHIR R4: import eReferral Bundles; bulk export of clinical referrals and the directory."
+)
 
 
 def _since(text: str | None) -> datetime | None:

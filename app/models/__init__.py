@@ -21,7 +21,9 @@ from app.models.enums import (
 from app.models.fhir_export import FhirExportJob
 from app.models.idempotency import IdempotencyKey
 from app.models.member import Member, Specialty
+from app.models.member_identifier import MemberIdentifier, ReferralIdentifier
 from app.models.message import Message, ThreadRead
+from app.models.mfa import MfaEnrolment, RecoveryCode
 from app.models.network import Network
 from app.models.notification import Notification
 from app.models.outbox import OutboxMessage
@@ -46,17 +48,21 @@ __all__ = [
     "FollowupMark",
     "IdempotencyKey",
     "Member",
+    "MemberIdentifier",
     "MemberKind",
     "Message",
+    "MfaEnrolment",
     "Network",
     "NetworkKind",
     "Notification",
     "OutboxMessage",
     "Priority",
     "ReasonCode",
+    "RecoveryCode",
     "Referral",
     "ReferralDayCount",
     "ReferralEvent",
+    "ReferralIdentifier",
     "ReferralKind",
     "Reminder",
     "ReminderDigest",

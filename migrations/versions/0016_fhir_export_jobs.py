@@ -1,7 +1,7 @@
 """fhir export jobs: Bulk Data exports asked for at GET /fhir/$export, run by the worker
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0017
 Create Date: 2026-11-26 15:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0016"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
