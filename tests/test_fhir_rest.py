@@ -57,6 +57,9 @@ def test_metadata_is_public_and_says_what_is_served(client, db):
     }
     assert types["ServiceRequest"]["operation"][0]["name"] == "bundle"
     assert "searchParam" not in types["Patient"]
+    assert body["rest"][0]["interaction"] == [
+        {"code": "transaction", "documentation": body["rest"][0]["interaction"][0]["documentation"]}
+    ]
 
 
 def test_without_a_token_401(client, network):

@@ -73,6 +73,14 @@ def capability_statement(base_url: str, date: str, software_version: str = "1") 
                     "description": "Authorization: Bearer <API token> (flask tokens create).",
                 },
                 "resource": resources,
+                # POST /fhir (app/fhir/importing): an eReferral Bundle becomes a referral.
+                "interaction": [
+                    {
+                        "code": "transaction",
+                        "documentation": "POST /fhir with a transaction or message Bundle "
+                        "(an eReferral in the style of HL7 BSeR): a referral in sent.",
+                    }
+                ],
                 "operation": [
                     {
                         "name": "export",
