@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev lint format bench bench-http bench-topology clean
+.PHONY: run test install install-dev lint format bench bench-http bench-topology bench-fhir clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
+# The independent FHIR R4 validators of tests/test_fhir_validator.py (npm, pinned by the lock).
+FHIR_VALIDATOR := tests/fhir_validator
+$(FHIR_VALIDATOR)/node_modules/.installed: $(FHIR_VALIDATOR)/package-lock.json
+	cd $(FHIR_VALIDATOR) && npm ci --no-audit --no-fund
+	touch $@
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev $(FHIR_VALIDATOR)/node_modules/.installed
 
 run: install
 	$(BIN)/flask db upgrade
@@ -71,6 +77,11 @@ bench-http: install-dev
 # The HTTP benchmark through nginx to two app nodes (bench/topology.py; installs nginx if missing).
 bench-topology: install-dev
 	$(BIN)/python -m bench.topology $(BENCH_TOPOLOGY_ARGS)
+# FHIR bulk export of 100,000 referrals against fhir.resources (bench/fhir_export.py).
+BENCH_FHIR_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/refnet_bench_fhir
+
+bench-fhir: install-dev
+	$(BIN)/python -m bench.fhir_export --database-url $(BENCH_FHIR_DATABASE_URL) $(BENCH_FHIR_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts $(FHIR_VALIDATOR)/node_modules

@@ -169,7 +169,7 @@ def stop_client_links_command(referral_id):
 def init_cli(app: Flask) -> None:
     from app.demo.cli import demo_data_command
     from app.directory_export.cli import directory_cli
-    from app.fhir.cli_import import fhir_cli
+    from app.fhir.cli import fhir_cli
     from app.followup.cli import reminders_cli
     from app.members.cli import members_cli
     from app.reports.cli import reports_cli

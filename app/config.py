@@ -127,6 +127,8 @@ class Config:
         self.DOCUMENTS_S3_ENDPOINT_URL = os.environ.get("DOCUMENTS_S3_ENDPOINT_URL") or None
         self.DOCUMENTS_S3_PREFIX = os.environ.get("DOCUMENTS_S3_PREFIX", "")
         self.DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_MB", "10")) * 1024 * 1024
+        # Files of GET /fhir/$export, served only to the user who asked (app/fhir/jobs.py).
+        self.FHIR_EXPORT_DIR = os.environ.get("FHIR_EXPORT_DIR", str(INSTANCE_DIR / "fhir-exports"))
         self.MAX_CONTENT_LENGTH = 6 * self.DOCUMENT_MAX_BYTES
 
 
@@ -145,3 +147,4 @@ class TestConfig(Config):
         self.OVERDUE_COUNTS_MAX_AGE = 0  # a test that wants the kept figures turns it on
         self.MAIL_SERVER = None
         self.DOCUMENTS_DIR = str(Path(tempfile.mkdtemp(prefix="refnet-documents-")))
+        self.FHIR_EXPORT_DIR = str(Path(tempfile.mkdtemp(prefix="refnet-fhir-exports-")))

@@ -44,6 +44,10 @@ def _wants_json() -> bool:
 
 
 def _render(status: int, message: str, code: str):
+    if request.path == "/fhir" or request.path.startswith("/fhir/"):
+        from app.fhir.outcome import outcome_response  # FHIR clients read OperationOutcomes
+
+        return outcome_response(status, message)
     if _wants_json():
         return jsonify(error=code, message=message, fields={}), status
     return render_template("errors/error.html", status=status, message=message), status

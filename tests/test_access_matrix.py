@@ -27,7 +27,14 @@ from tests.conftest import PASSWORD
 
 # Strings only the victim network's insiders may ever read.
 MARKERS = ("Quillfeather", "MARKER-REASON-7731", "Victim Cardiology Clinic", "victim.b@example.org")
-PUBLIC = {"auth.login", "auth.accept_invite", "dashboard.home", "api.openapi_document", "static"}
+PUBLIC = {
+    "auth.login",
+    "auth.accept_invite",
+    "dashboard.home",
+    "api.openapi_document",
+    "fhir.metadata",
+    "static",
+}
 # The client's page: its signed link is the credential; any other token opens nothing (404).
 CLIENT_PAGE = {
     "client_page.page",
@@ -45,7 +52,19 @@ def _routes(app):
             yield rule, method
 
 
+def _fhir_ids(ids):
+    """The /fhir routes name the victim's records by FHIR type and logical id."""
+    return {
+        **ids,
+        "resource_type": "ServiceRequest",
+        "logical_id": f"sr-{ids['referral_id']}",
+        "job_id": 1,
+        "name": "ServiceRequest.ndjson",
+    }
+
+
 def _url(rule, ids):
+    ids = _fhir_ids(ids)
     return rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
 
 
@@ -111,6 +130,8 @@ def test_outsiders_never_see_or_change_the_victims_records(app, db, world, who):
             "message_id",
             "advice_id",
             "network_id",
+            "logical_id",
+            "job_id",
         }
         if touches_victim:
             assert response.status_code in (403, 404), f"{where} answered {response.status_code}"

@@ -92,6 +92,12 @@ def run_command():
     scheduler.add_job(
         _scheduled(deliver_everything), "interval", seconds=delivery_seconds, id="deliver"
     )
+    # FHIR Bulk Data exports asked for at GET /fhir/$export (app/fhir/jobs.py).
+    from app.fhir.jobs import run_pending_exports
+
+    scheduler.add_job(
+        _scheduled(run_pending_exports), "interval", seconds=DELIVERY_SECONDS, id="fhir-exports"
+    )
     click.echo(
         f"refnet reminder worker: a tick every {tick_seconds} s, delivery every "
         f"{delivery_seconds} s. Ctrl-C stops it."

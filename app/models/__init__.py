@@ -18,6 +18,7 @@ from app.models.enums import (
     Role,
     Status,
 )
+from app.models.fhir_export import FhirExportJob
 from app.models.idempotency import IdempotencyKey
 from app.models.member import Member, Specialty
 from app.models.member_identifier import MemberIdentifier, ReferralIdentifier
@@ -43,6 +44,7 @@ __all__ = [
     "Client",
     "ClientLink",
     "Document",
+    "FhirExportJob",
     "FollowupMark",
     "IdempotencyKey",
     "Member",

@@ -1,7 +1,7 @@
 """member identifiers: members named by other systems' identifiers; imported referrals' ids
 
 Revision ID: 0017
-Revises: 0020
+Revises: 0016
 Create Date: 2026-11-26 15:30:00
 
 FHIR import (issue 13) matches the sender and receiver of an incoming referral by identifier
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0017"
-down_revision = "0020"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

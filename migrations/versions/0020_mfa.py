@@ -1,7 +1,7 @@
 """multi-factor sign-in: TOTP enrolments, recovery codes, the network's staff requirement
 
 Revision ID: 0020
-Revises: 0024
+Revises: 0017
 Create Date: 2026-11-26 15:30:00
 
 Issue 14 item 6: a user may enrol a TOTP authenticator (secret stored encrypted, the last
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0020"
-down_revision = "0024"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

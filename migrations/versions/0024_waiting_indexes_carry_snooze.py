@@ -1,7 +1,7 @@
 """waiting indexes carry the snooze column: overdue counts stay index-only
 
 Revision ID: 0024
-Revises: 0015
+Revises: 0020
 Create Date: 2026-11-26 15:30:00
 
 0015 added `followup_snoozed_until`, which every overdue query tests; the waiting indexes of
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0024"
-down_revision = "0015"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
