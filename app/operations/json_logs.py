@@ -1,4 +1,6 @@
-"""Logs: one JSON object per line on stdout, each carrying the request it belongs to.
+"""Logs: one JSON object per line, each carrying the request it belongs to: on stdout for
+the app nodes, on stderr for `flask` commands (the worker too), whose own output (CSV,
+JSON, a new token) must stay clean.
 
 Fields: time, level, logger, message, and inside a request request_id, method, path,
 remote_addr; the access line adds status and duration_ms; an exception adds `exception`
@@ -13,6 +15,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
+import click
 from flask import Flask, g, has_request_context, request
 from flask.logging import default_handler
 
@@ -62,14 +65,15 @@ class TextFormatter(logging.Formatter):
 
 
 class StdoutHandler(logging.StreamHandler):
-    """Writes to whatever sys.stdout is now (pytest's capture swaps it per test)."""
+    """Writes to whatever sys.stdout (or sys.stderr) is now: pytest's capture swaps them."""
 
-    def __init__(self) -> None:
-        super().__init__(sys.stdout)
+    def __init__(self, name: str = "stdout") -> None:
+        self.stream_name = name
+        super().__init__(getattr(sys, name))
 
     @property
     def stream(self):
-        return sys.stdout
+        return getattr(sys, self.stream_name)
 
     @stream.setter
     def stream(self, _value) -> None:
@@ -82,7 +86,7 @@ def configure_logging(app: Flask) -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, StdoutHandler)]:
         root.removeHandler(handler)
-    handler = StdoutHandler()
+    handler = StdoutHandler("stderr" if click.get_current_context(silent=True) else "stdout")
     handler.addFilter(RequestFields())
     if app.config.get("LOG_FORMAT") == "text":
         handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -90,6 +94,7 @@ def configure_logging(app: Flask) -> None:
         handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL") or "INFO")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # noise at start
     app.logger.removeHandler(default_handler)  # Flask's own stderr handler: ours is enough
     if app.config.get("ACCESS_LOG", True):
         app.before_request(_start_clock)
