@@ -28,6 +28,8 @@ from tests.conftest import PASSWORD
 # Strings only the victim network's insiders may ever read.
 MARKERS = ("Quillfeather", "MARKER-REASON-7731", "Victim Cardiology Clinic", "victim.b@example.org")
 PUBLIC = {"auth.login", "auth.accept_invite", "dashboard.home", "api.openapi_document", "static"}
+# The proxy's probes: they say whether the node is up and ready, nothing about any record.
+PUBLIC |= {"health.healthz", "health.readyz"}
 # The client's page: its signed link is the credential; any other token opens nothing (404).
 CLIENT_PAGE = {
     "client_page.page",
