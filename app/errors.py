@@ -55,7 +55,10 @@ def _wants_json() -> bool:
 def _render(status: int, message: str, code: str, headers=None):
     rid = request_id()
     if _wants_json():
-        response = jsonify(error=code, message=message, fields={}, request_id=rid)
+        body = {"error": code, "message": message, "fields": {}}
+        if status >= 500:  # the API's 4xx shape stays {error, message, fields}; the header has it
+            body["request_id"] = rid
+        response = jsonify(body)
     else:
         page = render_template("errors/error.html", status=status, message=message, request_id=rid)
         response = make_response(page)
