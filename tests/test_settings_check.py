@@ -105,5 +105,6 @@ def test_the_rule_of_environments():
     assert any("SECRET_KEY" in p for p in problems(production))
     assert problems({**production, "SECRET_KEY": "k"}) == []
     assert problems({"REFNET_ENV": "development"}) == []
-    assert problems({"REFNET_ENV": "test"}) == []
+    assert problems({"REFNET_ENV": "test", "TESTING": True}) == []
+    assert any("REFNET_ENV" in p for p in problems({"REFNET_ENV": "test"}))  # not from outside
     assert any("REFNET_ENV" in p for p in problems({**production, "REFNET_ENV": "staging"}))
