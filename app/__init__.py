@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from app.advice.views import bp as advice_bp
     from app.api import bp as api_bp
     from app.audit.views import bp as audit_bp
+    from app.auth.mfa_views import bp as mfa_bp
     from app.auth.views import bp as auth_bp
     from app.client_page.views import bp as client_page_bp
     from app.dashboard.views import bp as dashboard_bp
@@ -122,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
 
     blueprints = (
         auth_bp,
+        mfa_bp,
         dashboard_bp,
         members_bp,
         users_bp,

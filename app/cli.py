@@ -79,6 +79,21 @@ def list_users_command(fmt):
         click.echo(f"{user.email:40} {user.role.value:13} members {members}{state}")
 
 
+@users_cli.command("reset-mfa")
+@click.argument("email")
+def reset_mfa_command(email):
+    """Remove a user's second factor (a lost phone, or the only admin locked out)."""
+    from app.auth.mfa import reset_mfa
+
+    user = _user_by_email(email)
+    had = reset_mfa(None, user)
+    db.session.commit()
+    if had:
+        click.echo(f"Multi-factor sign-in of {user.email} is reset; their sessions ended.")
+    else:
+        click.echo(f"{user.email} had no second factor; their sessions ended.")
+
+
 tokens_cli = AppGroup("tokens", help="Create, list and revoke personal API tokens.")
 
 

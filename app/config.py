@@ -94,6 +94,17 @@ class Config:
         self.LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "20 per 15 minutes")
         self.LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "10 per 15 minutes")
         self.LOGIN_SLOW_RATE = os.environ.get("LOGIN_SLOW_RATE", "1 per 10 seconds")
+        # Wrong second-factor codes (app/auth/mfa.py), counted apart from passwords and
+        # stricter: a guesser who knows the password gets few tries at a 6-digit code.
+        self.MFA_LIMIT_PAIR = os.environ.get("MFA_LIMIT_PAIR", "5 per 15 minutes")
+        self.MFA_LIMIT_ADDRESS = os.environ.get("MFA_LIMIT_ADDRESS", "20 per 15 minutes")
+        self.MFA_LIMIT_ACCOUNT = os.environ.get("MFA_LIMIT_ACCOUNT", "10 per hour")
+        self.MFA_SLOW_RATE = os.environ.get("MFA_SLOW_RATE", "1 per minute")
+        # Fernet keys (comma-separated, the first encrypts) for the stored TOTP secrets;
+        # unset: one derived from SECRET_KEY (then changing SECRET_KEY voids enrolments).
+        self.MFA_ENCRYPTION_KEYS = _list("MFA_ENCRYPTION_KEYS")
+        # The name authenticator apps show next to the account.
+        self.MFA_ISSUER = os.environ.get("MFA_ISSUER", "refnet")
         # Where the sign-in counters live: memory:// is per process; with several processes
         # or nodes use Redis (redis://host:6379/0) so that they count together.
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -118,6 +129,9 @@ class Config:
         # An X-Statement-Count header on every response (bench/http.py); off in production.
         self.COUNT_STATEMENTS = _flag("COUNT_STATEMENTS")
         self.PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+        # The dashboards' overdue figures are recounted at most this often per process
+        # (app/followup/overdue_recent.py); 0 recounts on every view.
+        self.OVERDUE_COUNTS_MAX_AGE = int(os.environ.get("OVERDUE_COUNTS_MAX_AGE", "30"))
         # Referral documents live outside static/ and are served only to those allowed.
         self.DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR", str(INSTANCE_DIR / "documents"))
         self.DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_MB", "10")) * 1024 * 1024
@@ -150,5 +164,6 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.PASSWORD_HASH_FAST = True
         self.COUNT_STATEMENTS = False  # a test that wants the header turns it on itself
+        self.OVERDUE_COUNTS_MAX_AGE = 0  # a test that wants the kept figures turns it on
         self.MAIL_SERVER = None
         self.DOCUMENTS_DIR = str(Path(tempfile.mkdtemp(prefix="refnet-documents-")))

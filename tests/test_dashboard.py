@@ -6,9 +6,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.dashboard.service import network_overview
-from app.models import Role, Status, utcnow
+from app.models import Member, Role, Status, utcnow
 from tests.conftest import PASSWORD
 
 TILE = re.compile(r'<span class="tile-num">(\d+)</span><span class="tile-label">([^<]+)</span>')
@@ -126,3 +127,27 @@ def test_practitioner_dashboard(make, login, db):
     }
     waiting = {int(n) for n in re.findall(r'href="/referrals/(\d+)"', html)}
     assert len(waiting) == 2  # the two sent to me, not the stranger's
+
+
+def test_overdue_figures_are_kept_for_their_max_age_and_say_when_counted(
+    networks, make, db, app, time_machine
+):
+    """With OVERDUE_COUNTS_MAX_AGE set, a view within that age shows the figures already
+    counted (and when); past it, a view counts again and sees the new overdue referral."""
+    app.config["OVERDUE_COUNTS_MAX_AGE"] = 60
+    time_machine.move_to(utcnow(), tick=False)
+    first = network_overview(networks["coordinator"])
+    assert first["overdue"]["answer"] == 2
+    gp, cardio = (
+        db.session.scalar(select(Member).where(Member.name == n)) for n in ("GP", "Cardio")
+    )
+    make.referral(gp, cardio, Status.SENT, sent_at=utcnow() - timedelta(days=20))
+    kept = network_overview(networks["coordinator"])
+    assert kept["overdue"]["answer"] == 2
+    assert kept["overdue_counted_at"] == first["overdue_counted_at"]
+    # A view of other networks (the admin's) is counted on its own.
+    assert network_overview(networks["admin"])["overdue"]["answer"] == 8
+    time_machine.shift(timedelta(seconds=61))
+    later = network_overview(networks["coordinator"])
+    assert later["overdue"]["answer"] == 3
+    assert later["overdue_counted_at"] > first["overdue_counted_at"]

@@ -90,6 +90,7 @@ def test_config_check_masks_secrets(tmp_path):
     [
         ("SECRET_KEY", "abc", "***"),
         ("S3_SECRET_ACCESS_KEY", "abc", "***"),
+        ("MFA_ENCRYPTION_KEYS", ["k1", "k2"], "***"),
         ("METRICS_TOKEN", None, "(not set)"),
         ("DATABASE", "postgresql://u:p%40ss@h/db", "postgresql://u:***@h/db"),
         ("BASE_URL", "https://refnet.example.org", "https://refnet.example.org"),

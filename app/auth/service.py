@@ -25,6 +25,14 @@ class SignInThrottled(SignInError):
 
 
 def authenticate(email: str, password: str, address: str) -> User:
+    """The active user with these credentials, signed in, or SignInError (no second factor:
+    the sign-in page asks app/auth/mfa.py whether one is due, then calls the two halves)."""
+    user = check_password(email, password, address)
+    complete_sign_in(user)
+    return user
+
+
+def check_password(email: str, password: str, address: str) -> User:
     """The active user with these credentials, or SignInError; failures are throttled."""
     throttle = login_throttle()
     email = email.strip().lower()
@@ -40,9 +48,13 @@ def authenticate(email: str, password: str, address: str) -> User:
         record("sign-in-failed", "user", user.id if user else None, user=user)
         raise SignInError(BAD_CREDENTIALS)
     throttle.succeeded(email, address)
+    return user
+
+
+def complete_sign_in(user: User) -> None:
+    """Every factor was right: note the sign-in (the caller starts the session)."""
     user.last_login_at = utcnow()
     record("sign-in", "user", user.id, user=user)
-    return user
 
 
 def _tell_owner(user: User) -> None:

@@ -23,11 +23,21 @@ from limits.strategies import MovingWindowRateLimiter
 
 
 class LoginThrottle:
+    """`kind` names the counters: "login" for passwords, "mfa" for second-factor codes."""
+
     def __init__(
-        self, storage_uri: str, *, per_pair: str, per_address: str, per_account: str, slow: str
+        self,
+        storage_uri: str,
+        *,
+        per_pair: str,
+        per_address: str,
+        per_account: str,
+        slow: str,
+        kind: str = "login",
     ) -> None:
         self._storage = storage_from_string(storage_uri)
         self._limiter = MovingWindowRateLimiter(self._storage)
+        self._kind = kind
         self._pair = parse(per_pair)
         self._address = parse(per_address)
         self._account = parse(per_account)
@@ -41,13 +51,13 @@ class LoginThrottle:
 
     def _locks(self, email: str, address: str):
         return (
-            (self._pair, "login-pair", email, address),
-            (self._address, "login-ip", address),
+            (self._pair, f"{self._kind}-pair", email, address),
+            (self._address, f"{self._kind}-ip", address),
         )
 
     def slowed(self, email: str) -> bool:
         """True while the account has had too many failures across addresses."""
-        return not self._limiter.test(self._account, "login-account", email)
+        return not self._limiter.test(self._account, f"{self._kind}-account", email)
 
     def allowed(self, email: str, address: str) -> bool:
         return self.refusal(email, address) is None
@@ -58,7 +68,7 @@ class LoginThrottle:
         email = email.lower()
         if not all(self._limiter.test(limit, *key) for limit, *key in self._locks(email, address)):
             return "locked"
-        if self.slowed(email) and not self._limiter.hit(self._slow, "login-slow", email):
+        if self.slowed(email) and not self._limiter.hit(self._slow, f"{self._kind}-slow", email):
             return "slowed"
         return None
 
@@ -67,11 +77,11 @@ class LoginThrottle:
         email = email.lower()
         for limit, *key in self._locks(email, address):
             self._limiter.hit(limit, *key)
-        self._limiter.hit(self._account, "login-account", email)
-        return self.slowed(email) and self._limiter.hit(self._notice, "login-notice", email)
+        self._limiter.hit(self._account, f"{self._kind}-account", email)
+        return self.slowed(email) and self._limiter.hit(self._notice, f"{self._kind}-notice", email)
 
     def succeeded(self, email: str, address: str) -> None:
-        self._limiter.clear(self._pair, "login-pair", email.lower(), address)
+        self._limiter.clear(self._pair, f"{self._kind}-pair", email.lower(), address)
 
 
 def init_throttle(app) -> None:
@@ -83,7 +93,20 @@ def init_throttle(app) -> None:
         per_account=config["LOGIN_LIMIT_ACCOUNT"],
         slow=config["LOGIN_SLOW_RATE"],
     )
+    app.extensions["mfa_throttle"] = LoginThrottle(
+        config["RATELIMIT_STORAGE_URI"],
+        per_pair=config["MFA_LIMIT_PAIR"],
+        per_address=config["MFA_LIMIT_ADDRESS"],
+        per_account=config["MFA_LIMIT_ACCOUNT"],
+        slow=config["MFA_SLOW_RATE"],
+        kind="mfa",
+    )
 
 
 def login_throttle() -> LoginThrottle:
     return current_app.extensions["login_throttle"]
+
+
+def mfa_throttle() -> LoginThrottle:
+    """The same rules for wrong second-factor codes, on counters of their own."""
+    return current_app.extensions["mfa_throttle"]

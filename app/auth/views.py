@@ -9,7 +9,9 @@ from flask_login import current_user, login_required
 
 from app.audit.service import record
 from app.auth.forms import SetPasswordForm, SignInForm
-from app.auth.service import SignInError, SignInThrottled, authenticate
+from app.auth.mfa import sign_in_step
+from app.auth.mfa_pending import begin_pending
+from app.auth.service import SignInError, SignInThrottled, check_password, complete_sign_in
 from app.auth.sessions import (
     current_session,
     end_own_session,
@@ -43,7 +45,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = authenticate(form.email.data, form.password.data, client_address() or "-")
+            user = check_password(form.email.data, form.password.data, client_address() or "-")
         except SignInThrottled as exc:
             db.session.commit()
             form.form_errors.append(str(exc))
@@ -53,9 +55,17 @@ def login():
             form.form_errors.append(str(exc))
             status = 401
         else:
+            next_url = _safe_next(request.args.get("next"))
+            step = sign_in_step(user)
+            if step is not None:
+                # Not signed in yet: the second factor first (app/auth/mfa_pending.py).
+                begin_pending(user, step, next_url)
+                db.session.commit()
+                return redirect(url_for("mfa.code" if step == "code" else "mfa.enrol_at_sign_in"))
+            complete_sign_in(user)
             start_session(user)  # a fresh session on sign-in: no fixation
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(next_url)
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
@@ -85,6 +95,11 @@ def accept_invite(token: str):
             form.password.errors.append(str(exc))
         else:
             record("set-password", "user", user.id, user=user)
+            if (step := sign_in_step(user)) is not None:  # a second factor is due
+                begin_pending(user, step, url_for("dashboard.index"))
+                db.session.commit()
+                flash("Your password is set. Now the second step of signing in.", "success")
+                return redirect(url_for("mfa.code" if step == "code" else "mfa.enrol_at_sign_in"))
             start_session(user)
             db.session.commit()
             flash("Your password is set. Welcome to refnet.", "success")

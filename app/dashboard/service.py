@@ -8,7 +8,8 @@ from sqlalchemy import func, select, true
 
 from app.auth.policy import managed_network_ids
 from app.extensions import db
-from app.followup.overdue import count_overdue, overdue_referrals, rules_for
+from app.followup.overdue import overdue_referrals, rules_for
+from app.followup.overdue_recent import recent_overdue_counts
 from app.models import Member, Network, Referral, Role, Status, User, utcnow
 from app.referrals.counts import status_counts
 from app.referrals.day_counts import sent_since, status_counts_in
@@ -53,14 +54,17 @@ def network_overview(user: User | None) -> dict:
         ).where(member_scope)
     ).one()
     now = utcnow()
+    overdue, overdue_counted_at = recent_overdue_counts(network_ids, now)
     return {
         "referrals": status_counts_in(network_ids),
         "members_total": members[0],
         "members_active": members[1],
         "members_accepting": members[2],
         "sent_last_30_days": sent_since(network_ids, now - timedelta(days=30)),
-        # Overdue by each network's own rules (app/followup/rules.py), per stage.
-        "overdue": count_overdue(network_ids, now),
+        # Overdue by each network's own rules (app/followup/rules.py), per stage, counted at
+        # most OVERDUE_COUNTS_MAX_AGE seconds ago.
+        "overdue": overdue,
+        "overdue_counted_at": overdue_counted_at,
         "networks": user.networks if user is not None and user.role == Role.COORDINATOR else None,
         "managed_networks": _managed_networks(network_ids),
     }

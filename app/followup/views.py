@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.decorators import roles_required
+from app.auth.mfa import require_mfa_for_staff
+from app.auth.mfa_forms import StaffRuleForm
 from app.extensions import db
 from app.followup.forms import RulesForm
 from app.followup.rules import STAGE_LABELS, STAGES, rules_of
@@ -55,4 +57,29 @@ def rules(network_id: int):
         priorities=list(Priority),
         numbers=list(NUMBERS),
         deadline_field=deadline_field,
+        staff_rule_form=StaffRuleForm(
+            data={"mfa_required_for_staff": network.mfa_required_for_staff}
+        ),
     ), status
+
+
+@bp.route("/<int:network_id>/mfa", methods=["POST"])
+@roles_required(Role.ADMIN)
+def staff_mfa(network_id: int):
+    """Whether the network's coordinators and the admins must use a second factor."""
+    network = network_for_rules(current_user, network_id)
+    form = StaffRuleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    required = form.mfa_required_for_staff.data
+    ended = require_mfa_for_staff(current_user, network.id, required)
+    db.session.commit()
+    if required:
+        flash(
+            f"{network.name}: coordinators and admins now sign in with a second factor "
+            f"({ended} session(s) of those not yet enrolled ended).",
+            "success",
+        )
+    else:
+        flash(f"{network.name}: a second factor is no longer required of its staff.", "success")
+    return redirect(url_for("followup.rules", network_id=network.id))

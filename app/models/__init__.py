@@ -21,6 +21,7 @@ from app.models.enums import (
 from app.models.idempotency import IdempotencyKey
 from app.models.member import Member, Specialty
 from app.models.message import Message, ThreadRead
+from app.models.mfa import MfaEnrolment, RecoveryCode
 from app.models.network import Network
 from app.models.notification import Notification
 from app.models.outbox import OutboxMessage
@@ -46,12 +47,14 @@ __all__ = [
     "Member",
     "MemberKind",
     "Message",
+    "MfaEnrolment",
     "Network",
     "NetworkKind",
     "Notification",
     "OutboxMessage",
     "Priority",
     "ReasonCode",
+    "RecoveryCode",
     "Referral",
     "ReferralDayCount",
     "ReferralEvent",

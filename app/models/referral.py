@@ -116,12 +116,14 @@ class Referral(Base):
         Index("ix_referral_client_id_receiver_id", "client_id", "receiver_id"),
         # Overdue counts and the reminder scan (app/followup/overdue.py): the referrals that
         # wait at a stage, by network, priority and when the wait began. Partial, so the
-        # closed history costs nothing, and a count is an index-only range per priority.
+        # closed history costs nothing, and a count is an index-only range per priority (the
+        # snooze column rides along: every overdue query tests it).
         Index(
             "ix_referral_network_id_priority_sent_at_waiting",
             "network_id",
             "priority",
             "sent_at",
+            "followup_snoozed_until",
             postgresql_where=text("status = 'sent'"),
             sqlite_where=text("status = 'sent'"),
         ),
@@ -130,6 +132,7 @@ class Referral(Base):
             "network_id",
             "priority",
             "accepted_at",
+            "followup_snoozed_until",
             postgresql_where=text("status = 'accepted' OR status = 'scheduled'"),
             sqlite_where=text("status = 'accepted' OR status = 'scheduled'"),
         ),
@@ -138,6 +141,7 @@ class Referral(Base):
             "network_id",
             "priority",
             "visited_at",
+            "followup_snoozed_until",
             postgresql_where=text("status = 'visited'"),
             sqlite_where=text("status = 'visited'"),
         ),

@@ -17,7 +17,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 # Names whose values are never printed.
-SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|CREDENTIAL|PRIVATE", re.IGNORECASE)
+SECRET_NAME = re.compile(
+    r"SECRET|PASSWORD|TOKEN|CREDENTIAL|PRIVATE|ENCRYPTION|KEYS?$", re.IGNORECASE
+)
 # user:password@ inside a URL (database, Redis, S3 endpoints).
 URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/@:\s]*:)(?P<password>[^@/\s]+)(?=@)")
 MASK = "***"

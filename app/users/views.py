@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 
 from app import fields as f
 from app.auth.decorators import roles_required
+from app.auth.mfa import is_enrolled, reset_mfa
 from app.extensions import db
 from app.forms import ConfirmForm, form_status
 from app.mail.outbox import mail_configured
@@ -112,8 +113,32 @@ def edit(user_id: int):
         db.session.commit()
         flash("Changes saved.", "success")
         return redirect(url_for("users.index"))
-    page = render_template("users/form.html", form=form, user=user, found_members=found)
+    page = render_template(
+        "users/form.html",
+        form=form,
+        user=user,
+        found_members=found,
+        mfa_enrolled=is_enrolled(user),
+        confirm=ConfirmForm(),
+    )
     return page, form_status()
+
+
+@bp.route("/<int:user_id>/reset-mfa", methods=["POST"])
+@roles_required(Role.ADMIN)
+def reset_second_factor(user_id: int):
+    """A lost phone: an admin removes the user's second factor (audited)."""
+    user = user_for(current_user, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    reset_mfa(current_user, user)
+    db.session.commit()
+    flash(
+        f"Multi-factor sign-in of {user.name} is reset: they sign in with their password "
+        "(and set up a new second factor if their network requires it).",
+        "success",
+    )
+    return redirect(url_for("users.edit", user_id=user.id))
 
 
 @bp.route("/<int:user_id>/<any(deactivate, reactivate, invite):verb>", methods=["POST"])
