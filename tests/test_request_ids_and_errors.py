@@ -89,3 +89,17 @@ def test_with_propagate_exceptions_the_test_sees_the_exception(app, client, db, 
     _broken_view(app, monkeypatch, "health.healthz")
     with pytest.raises(RuntimeError, match="boom in a view"):
         client.get("/healthz")
+
+
+@pytest.mark.parametrize(("debug", "raised"), [(True, True), (False, False)])
+def test_in_debug_the_exception_reaches_the_debugger(app, client, db, monkeypatch, debug, raised):
+    # As served: PROPAGATE_EXCEPTIONS unset, not testing; only FLASK_DEBUG differs.
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", None)
+    monkeypatch.setitem(app.config, "TESTING", False)
+    monkeypatch.setitem(app.config, "DEBUG", debug)
+    _broken_view(app, monkeypatch, "health.healthz")
+    if raised:
+        with pytest.raises(RuntimeError, match="boom in a view"):
+            client.get("/healthz")
+    else:
+        assert client.get("/healthz").status_code == 500
