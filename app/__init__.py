@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.client_page.views import bp as client_page_bp
     from app.dashboard.views import bp as dashboard_bp
+    from app.fhir.importing.views import bp as fhir_import_bp
     from app.followup.views import bp as followup_bp
     from app.followup.worklist_views import bp as worklist_bp
     from app.mail.views import bp as mail_bp
@@ -138,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
         tokens_bp,
         client_page_bp,
         api_bp,
+        fhir_import_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -168,7 +168,10 @@ def stop_client_links_command(referral_id):
 
 def init_cli(app: Flask) -> None:
     from app.demo.cli import demo_data_command
+    from app.directory_export.cli import directory_cli
+    from app.fhir.cli_import import fhir_cli
     from app.followup.cli import reminders_cli
+    from app.members.cli import members_cli
     from app.reports.cli import reports_cli
 
     app.cli.add_command(users_cli)
@@ -177,3 +180,6 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(reports_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(members_cli)
+    app.cli.add_command(fhir_cli)
+    app.cli.add_command(directory_cli)

@@ -126,6 +126,11 @@ class Config:
         # The base of the FHIR identifier systems this deployment mints (app/fhir/systems.py);
         # unset: BASE_URL + "/fhir/sid".
         self.FHIR_SYSTEM_BASE = os.environ.get("FHIR_SYSTEM_BASE")
+        # FHIR import (POST /fhir, flask fhir import): the largest Bundle read, in bytes, and
+        # whether a Bundle without a Consent of the client is refused (off: the sending
+        # system attests the consent, as an EHR that sends a referral for care does).
+        self.FHIR_IMPORT_MAX_BYTES = int(os.environ.get("FHIR_IMPORT_MAX_BYTES", 4 * 1024 * 1024))
+        self.FHIR_IMPORT_REQUIRE_CONSENT = _flag("FHIR_IMPORT_REQUIRE_CONSENT")
         # An X-Statement-Count header on every response (bench/http.py); off in production.
         self.COUNT_STATEMENTS = _flag("COUNT_STATEMENTS")
         self.PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))

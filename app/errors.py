@@ -115,7 +115,22 @@ def init_errors(app: Flask) -> None:
 
     # One handler per HTTP error status Werkzeug knows; 500 also receives every unexpected
     # exception (Flask wraps it) once it is not propagated.
-    for status in default_exceptions:
-        if status >= 400 and status != 500:
-            app.register_error_handler(status, _http_error)
+    for status in ERROR_STATUSES:
+        app.register_error_handler(status, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
+    _blueprints_keep_their_own(app)
+
+
+# 500 is left out: its handler is the app's (logged, rolled back, quoting the request id).
+ERROR_STATUSES = [status for status in default_exceptions if status >= 400 and status != 500]
+
+
+def _blueprints_keep_their_own(app: Flask) -> None:
+    """Flask asks the app's handler for a status before a blueprint's handler for all
+    HTTPExceptions: give a blueprint that answers HTTP errors in its own shape (the API's
+    JSON, FHIR's OperationOutcome) that handler for each status, so it still comes first."""
+    for name, spec in app.error_handler_spec.items():
+        own = spec.get(None, {}).get(HTTPException) if name is not None else None
+        if own is not None:
+            for status in ERROR_STATUSES:
+                spec[status].setdefault(HTTPException, own)

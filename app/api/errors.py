@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.exceptions import HTTPException
 
 from app.api.schemas import Error
 from app.extensions import db
@@ -82,6 +82,7 @@ def init_error_handlers(bp: Blueprint) -> None:
         db.session.rollback()
         return error_response(422, "invalid", "A value is out of the range the database keeps.")
 
+    @bp.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         db.session.rollback()
         status = exc.code or 500
@@ -92,9 +93,3 @@ def init_error_handlers(bp: Blueprint) -> None:
         # A 405 keeps its Allow header (and a 429 its Retry-After).
         response.headers.extend({k: v for k, v in exc.get_headers() if k.lower() != "content-type"})
         return response, status
-
-    # Per status, as the app's are (app/errors.py): a blueprint's handler for a status comes
-    # before the app's. 500 is the app's: logged, rolled back, quoting the request id.
-    for status in default_exceptions:
-        if status >= 400 and status != 500:
-            bp.register_error_handler(status, http_error)

@@ -58,3 +58,15 @@ class MemberForm(FlaskForm):
 
     def member_fields(self) -> dict:
         return submitted(self, EDITABLE_FIELDS)
+
+
+class IdentifierForm(FlaskForm):
+    """One identifier of the member in another system (an NPI…), for FHIR imports."""
+
+    system = StringField(
+        "System (URI)",
+        validators=[DataRequired(), Length(max=200)],
+        default="http://hl7.org/fhir/sid/us-npi",
+    )
+    value = StringField("Identifier", validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField("Add identifier")

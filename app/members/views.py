@@ -10,9 +10,11 @@ from app import fields as f
 from app.auth.decorators import roles_required
 from app.auth.policy import ensure_manages_network
 from app.extensions import db
+from app.fhir import systems
 from app.forms import ConfirmForm, form_status
 from app.members.choices import member_choices, picker_members, picker_query
-from app.members.forms import MemberForm
+from app.members.forms import IdentifierForm, MemberForm
+from app.members.identifiers import forget_identifier, identifiers_of, identify_member
 from app.members.service import (
     DirectoryQuery,
     MemberError,
@@ -29,6 +31,7 @@ from app.members.service import (
 )
 from app.models import Role
 from app.paging import numbered_page
+from app.refusals import Invalid
 from app.reports.service import member_reciprocity
 
 bp = Blueprint("members", __name__, url_prefix="/members")
@@ -89,7 +92,45 @@ def profile(member_id: int):
         users=shown.users,
         can_manage=shown.can_manage,
         confirm=ConfirmForm(),
+        identifiers=identifiers_of(shown.member) if shown.can_manage else [],
+        identifier_form=IdentifierForm(formdata=None),
+        member_system=systems.system(systems.MEMBER),
     )
+
+
+@bp.route("/<int:member_id>/identifiers", methods=["POST"])
+@roles_required(Role.ADMIN, Role.COORDINATOR)
+def add_identifier(member_id: int):
+    member = member_for(current_user, member_id)
+    ensure_manages_network(current_user, member.network_id)
+    form = IdentifierForm()
+    if not form.validate_on_submit():
+        flash("Give the identifier's system (a URI) and value.", "error")
+        return redirect(url_for("members.profile", member_id=member.id))
+    try:
+        identify_member(current_user, member, form.system.data, form.value.data)
+    except Invalid as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("members.profile", member_id=member.id))
+    db.session.commit()
+    flash(
+        f"{form.system.data.strip()}|{form.value.data.strip()} now names {member.name}.", "success"
+    )
+    return redirect(url_for("members.profile", member_id=member.id))
+
+
+@bp.route("/<int:member_id>/identifiers/remove", methods=["POST"])
+@roles_required(Role.ADMIN, Role.COORDINATOR)
+def remove_identifier(member_id: int):
+    member = member_for(current_user, member_id)
+    form = IdentifierForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if forget_identifier(current_user, member, form.system.data, form.value.data):
+        flash("Identifier removed.", "success")
+    db.session.commit()
+    return redirect(url_for("members.profile", member_id=member.id))
 
 
 def _save(form: MemberForm, member=None):

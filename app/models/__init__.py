@@ -20,6 +20,7 @@ from app.models.enums import (
 )
 from app.models.idempotency import IdempotencyKey
 from app.models.member import Member, Specialty
+from app.models.member_identifier import MemberIdentifier, ReferralIdentifier
 from app.models.message import Message, ThreadRead
 from app.models.mfa import MfaEnrolment, RecoveryCode
 from app.models.network import Network
@@ -45,6 +46,7 @@ __all__ = [
     "FollowupMark",
     "IdempotencyKey",
     "Member",
+    "MemberIdentifier",
     "MemberKind",
     "Message",
     "MfaEnrolment",
@@ -58,6 +60,7 @@ __all__ = [
     "Referral",
     "ReferralDayCount",
     "ReferralEvent",
+    "ReferralIdentifier",
     "ReferralKind",
     "Reminder",
     "ReminderDigest",

@@ -98,8 +98,19 @@ def _enum(problems, name, value, enum_cls, label):
 
 def send_referral(actor: User, new: NewReferral, *, now: datetime | None = None) -> Referral:
     """A practitioner sends a client to another member of the network."""
+    return send_as(_sender_for(actor, new.sender_id), actor, new, now=now)
+
+
+def send_as(
+    sender: Member, actor: User | None, new: NewReferral, *, now: datetime | None = None
+) -> Referral:
+    """The send itself, with every guard but who may act for `sender`: `send_referral` checks
+    that for a practitioner; the operator at the shell (actor None, `flask fhir import`)
+    sends as any active member."""
     now = now or utcnow()
-    sender = _sender_for(actor, new.sender_id)
+    if not sender.active:
+        left = f"{sender.name} has left the network and cannot send referrals."
+        raise InvalidReferral(left, {"sender_id": left})
     network = sender.network
     problems = f.FieldProblems()
     receiver_id = f.integer(problems, "receiver_id", new.receiver_id, label="Receiver")
@@ -145,7 +156,7 @@ def send_referral(actor: User, new: NewReferral, *, now: datetime | None = None)
         sender_id=sender.id,
         receiver_id=receiver.id,
         client=client,
-        created_by_id=actor.id,
+        created_by_id=actor.id if actor is not None else None,
         kind=kind,
         priority=priority,
         status=Status.SENT,

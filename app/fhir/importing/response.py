@@ -1,0 +1,52 @@
+"""The answer to an import: a transaction-response Bundle naming the ServiceRequest made.
+
+The ServiceRequest's logical id is "sr-<referral id>", as the /fhir reads and the export name
+it (fhirout's app/fhir/ids.py: the lead may switch to its resource_id at merge); the refnet
+referral id also travels in X-Refnet-Referral and in the entry's outcome.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, current_app
+
+from app.fhir.importing.outcome import Issue, operation_outcome
+from app.models import Referral
+
+
+def service_request_id(referral: Referral) -> str:
+    return f"sr-{referral.id}"
+
+
+def import_answer(referral: Referral, created: bool, warnings: list[Issue]) -> dict:
+    said = "sent" if created else "already imported (this identifier was posted before)"
+    note = Issue(f"refnet referral {referral.id}: {said}.", "informational", severity="information")
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction-response",
+        "entry": [
+            {
+                "fullUrl": f"{fhir_base()}/ServiceRequest/{service_request_id(referral)}",
+                "response": {
+                    "status": "201 Created" if created else "200 OK",
+                    "location": f"ServiceRequest/{service_request_id(referral)}"
+                    f"/_history/{referral.version}",
+                    "outcome": operation_outcome([note, *warnings]),
+                },
+            }
+        ],
+    }
+
+
+def fhir_base() -> str:
+    return current_app.config["BASE_URL"] + "/fhir"
+
+
+def import_response(referral: Referral, created: bool, warnings: list[Issue]) -> Response:
+    body = import_answer(referral, created, warnings)
+    response = Response(json.dumps(body), 201 if created else 200, mimetype="application/fhir+json")
+    response.headers["Location"] = f"{fhir_base()}/ServiceRequest/{service_request_id(referral)}"
+    response.headers["X-Refnet-Referral"] = str(referral.id)
+    response.headers["Cache-Control"] = "no-store"
+    return response
