@@ -4,6 +4,7 @@ process with a message naming it; `flask config check` prints the settings, secr
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -109,3 +110,12 @@ def test_the_rule_of_environments():
     assert problems({"REFNET_ENV": "test", "TESTING": True}) == []
     assert any("REFNET_ENV" in p for p in problems({"REFNET_ENV": "test"}))  # not from outside
     assert any("REFNET_ENV" in p for p in problems({**production, "REFNET_ENV": "staging"}))
+
+
+def test_every_setting_is_in_the_operators_guide():
+    """docs/operations.md lists every environment variable app/config.py reads."""
+    source = (ROOT / "app" / "config.py").read_text()
+    names = set(re.findall(r'(?:environ\.get|_flag|_list)\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    assert len(names) > 30
+    assert [name for name in sorted(names) if f"`{name}`" not in guide] == []
