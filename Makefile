@@ -11,6 +11,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
+# A development machine: no SECRET_KEY or DATABASE_URL needed (a key kept under instance/,
+# SQLite). Outside it refnet refuses to start without them (docs/operations.md).
+export REFNET_ENV ?= development
 
 .PHONY: run test install install-dev lint format bench bench-http bench-topology bench-fhir clean
 

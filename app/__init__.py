@@ -25,11 +25,18 @@ def create_app(config: Any = None) -> Flask:
     if config is None:
         config = Config()
     if isinstance(config, Mapping):
-        app.config.from_object(Config())
+        defaults = Config()
+        app.config.from_object(defaults)
         app.config.update(config)
+        names = {*vars(defaults), *config}
     else:
         app.config.from_object(config)
+        names = {name for name in vars(config) if name.isupper()}
+    app.config["REFNET_SETTINGS"] = sorted(names)
 
+    if not check_settings(app):
+        return app  # only `flask config check` gets here, to report what is missing
+    register_operations(app)
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
@@ -37,6 +44,21 @@ def create_app(config: Any = None) -> Flask:
     register_cli(app)
     register_template_helpers(app)
     return app
+
+
+def check_settings(app: Flask) -> bool:
+    """Stop here (ConfigError) when a required setting is missing outside development."""
+    from app.operations.settings import init_settings, problems, refuse_to_start
+
+    refuse_to_start(app.config)
+    init_settings(app)
+    return not problems(app.config)
+
+
+def register_operations(app: Flask) -> None:
+    from app.operations import init_operations
+
+    init_operations(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -36,9 +36,20 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
-def _database_url() -> str:
+def environment() -> str:
+    """ "development" when REFNET_ENV=development or FLASK_DEBUG is on (`make run` sets
+    REFNET_ENV); "production" otherwise, where the required settings must be given."""
+    name = os.environ.get("REFNET_ENV", "").strip().lower()
+    if name in {"development", "dev"} or _flag("FLASK_DEBUG"):
+        return "development"
+    return name or "production"
+
+
+def _database_url(development: bool) -> str | None:
     url = os.environ.get("DATABASE_URL")
     if not url:
+        if not development:
+            return None  # refused at start-up (app/operations/settings.py)
         INSTANCE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
         return f"sqlite:///{INSTANCE_DIR / 'refnet.sqlite'}"
     # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants psycopg 3.
@@ -52,8 +63,16 @@ class Config:
     """Production and development settings, read once when the app is created."""
 
     def __init__(self) -> None:
-        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret_key()
-        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        # development, production (or test: TestConfig). Outside development a missing
+        # SECRET_KEY or DATABASE_URL stops start-up (app/operations/settings.py).
+        self.REFNET_ENV = environment()
+        development = self.REFNET_ENV == "development"
+        # Development only: a random key kept under instance/. Never in production, where
+        # every node and worker must sign sessions, invitations and links with the same key.
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or (
+            _dev_secret_key() if development else None
+        )
+        self.SQLALCHEMY_DATABASE_URI = _database_url(development)
         # A pooled connection is tested (an empty query) before each request uses it, so a
         # database restart costs no failed request; DATABASE_PRE_PING=0 saves that round
         # trip (docs/performance.md).
@@ -86,6 +105,8 @@ class Config:
         self.MFA_ENCRYPTION_KEYS = _list("MFA_ENCRYPTION_KEYS")
         # The name authenticator apps show next to the account.
         self.MFA_ISSUER = os.environ.get("MFA_ISSUER", "refnet")
+        # Where the sign-in counters live: memory:// is per process; with several processes
+        # or nodes use Redis (redis://host:6379/0) so that they count together.
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.INVITE_MAX_AGE = timedelta(hours=int(os.environ.get("INVITE_MAX_AGE_HOURS", "72")))
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -130,6 +151,19 @@ class Config:
         # Files of GET /fhir/$export, served only to the user who asked (app/fhir/jobs.py).
         self.FHIR_EXPORT_DIR = os.environ.get("FHIR_EXPORT_DIR", str(INSTANCE_DIR / "fhir-exports"))
         self.MAX_CONTENT_LENGTH = 6 * self.DOCUMENT_MAX_BYTES
+        # Reverse proxies in front of the app (0: none). With N, the last N hops of
+        # X-Forwarded-For/-Proto/-Host/-Prefix are believed (werkzeug's ProxyFix): the client's
+        # address in the audit and the throttle, https in external URLs.
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+        # Logs: one JSON object per line on stdout (LOG_FORMAT=text for plain lines).
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").lower()
+        # One log line per request (method, path, status, duration, address).
+        self.ACCESS_LOG = _flag("ACCESS_LOG", True)
+        # Prometheus metrics at /metrics: off unless METRICS_ENABLED=1; with METRICS_TOKEN
+        # set, only for `Authorization: Bearer <token>` (docs/operations.md).
+        self.METRICS_ENABLED = _flag("METRICS_ENABLED")
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
 
 
 class TestConfig(Config):
@@ -139,6 +173,7 @@ class TestConfig(Config):
 
     def __init__(self, database_url: str) -> None:
         super().__init__()
+        self.REFNET_ENV = "test"
         self.TESTING = True
         self.SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
         self.SQLALCHEMY_DATABASE_URI = database_url

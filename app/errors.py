@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, jsonify, render_template, request
+from flask import Flask, has_request_context, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    default_exceptions,
+)
 
 from app.extensions import db
+from app.operations.request_id import request_id
 from app.refusals import Refusal
 
 MESSAGES = {
@@ -40,17 +46,55 @@ def _note_commit(_session) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith(("/api/", "/fhir"))
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
-def _render(status: int, message: str, code: str):
+def _render(status: int, message: str, code: str, headers=None):
+    rid = request_id()
     if request.path == "/fhir" or request.path.startswith("/fhir/"):
         from app.fhir.outcome import outcome_response  # FHIR clients read OperationOutcomes
 
-        return outcome_response(status, message)
+        response = outcome_response(status, message)
+        response.headers.extend(headers or {})
+        response.headers["X-Request-ID"] = rid
+        return response
     if _wants_json():
-        return jsonify(error=code, message=message, fields={}), status
-    return render_template("errors/error.html", status=status, message=message), status
+        body = {"error": code, "message": message, "fields": {}}
+        if status >= 500:  # the API's 4xx shape stays {error, message, fields}; the header has it
+            body["request_id"] = rid
+        response = jsonify(body)
+    else:
+        page = render_template("errors/error.html", status=status, message=message, request_id=rid)
+        response = make_response(page)
+    response.status_code = status
+    response.headers.extend(headers or {})
+    return response
+
+
+def _kept_headers(exc: HTTPException) -> dict[str, str]:
+    """The headers an HTTP error carries (a 405's Allow, a 401's WWW-Authenticate, a 429's
+    Retry-After), not its own body's Content-Type."""
+    return {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+
+
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    message = MESSAGES.get(status, exc.description or "Error")
+    code = (exc.name or "error").lower().replace(" ", "_")
+    return _render(status, message, code, _kept_headers(exc))
+
+
+def _server_error(exc: InternalServerError):
+    """An unexpected error (Flask logged it with the request id): nothing half-written
+    survives, and the page quotes the id. In debug and in tests with PROPAGATE_EXCEPTIONS,
+    Flask raises the exception instead of coming here: the debugger and the test see it."""
+    db.session.rollback()
+    if request.environ.get(COMMITTED):
+        return _render(500, AFTER_COMMIT, "server_error_after_commit")
+    return _render(500, "Something went wrong on our side. Nothing was saved.", "server_error")
 
 
 def init_errors(app: Flask) -> None:
@@ -76,16 +120,24 @@ def init_errors(app: Flask) -> None:
         db.session.rollback()
         return _render(exc.status, exc.message, exc.code)
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        status = exc.code or 500
-        message = MESSAGES.get(status, exc.description or "Error")
-        return _render(status, message, (exc.name or "error").lower().replace(" ", "_"))
+    # One handler per HTTP error status Werkzeug knows; 500 also receives every unexpected
+    # exception (Flask wraps it) once it is not propagated.
+    for status in ERROR_STATUSES:
+        app.register_error_handler(status, _http_error)
+    app.register_error_handler(InternalServerError, _server_error)
+    _blueprints_keep_their_own(app)
 
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception):
-        db.session.rollback()  # nothing half-written survives an unexpected error
-        app.logger.exception("unhandled error on %s", request.path)
-        if request.environ.get(COMMITTED):
-            return _render(500, AFTER_COMMIT, "server_error_after_commit")
-        return _render(500, "Something went wrong on our side. Nothing was saved.", "server_error")
+
+# 500 is left out: its handler is the app's (logged, rolled back, quoting the request id).
+ERROR_STATUSES = [status for status in default_exceptions if status >= 400 and status != 500]
+
+
+def _blueprints_keep_their_own(app: Flask) -> None:
+    """Flask asks the app's handler for a status before a blueprint's handler for all
+    HTTPExceptions: give a blueprint that answers HTTP errors in its own shape (the API's
+    JSON, FHIR's OperationOutcome) that handler for each status, so it still comes first."""
+    for name, spec in app.error_handler_spec.items():
+        own = spec.get(None, {}).get(HTTPException) if name is not None else None
+        if own is not None:
+            for status in ERROR_STATUSES:
+                spec[status].setdefault(HTTPException, own)

@@ -35,6 +35,8 @@ PUBLIC = {
     "fhir.metadata",
     "static",
 }
+# The proxy's probes: they say whether the node is up and ready, nothing about any record.
+PUBLIC |= {"health.healthz", "health.readyz"}
 # The client's page: its signed link is the credential; any other token opens nothing (404).
 CLIENT_PAGE = {
     "client_page.page",

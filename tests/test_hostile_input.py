@@ -153,8 +153,9 @@ def test_a_name_saved_before_the_check_still_lets_its_notices_go(client, make, d
 
 
 def test_an_error_after_the_commit_does_not_say_nothing_was_saved(
-    client, make, db, login, monkeypatch
+    app, client, make, db, login, monkeypatch
 ):
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # the 500 page, as served
     net = make_net(make, db)
 
     def broken(*args, **kwargs):

@@ -89,4 +89,7 @@ def init_error_handlers(bp: Blueprint) -> None:
         code, message = HTTP_CODES.get(
             status, ((exc.name or "error").lower().replace(" ", "_"), exc.description or "")
         )
-        return error_response(status, code, message)
+        response, status = error_response(status, code, message)
+        # A 405 keeps its Allow header (and a 429 its Retry-After).
+        response.headers.extend({k: v for k, v in exc.get_headers() if k.lower() != "content-type"})
+        return response, status

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from flask import has_request_context, request
+from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import Select, select
 
 from app.extensions import db
 from app.models import AuditLog, Role, User
+from app.operations.proxy import client_address
 from app.refusals import Forbidden
 
 
@@ -30,7 +31,7 @@ def record(
         action=action,
         entity=entity,
         entity_id=entity_id,
-        ip=request.remote_addr if has_request_context() else None,
+        ip=client_address(),
         detail=(detail or None) and detail[:500],
     )
     db.session.add(row)

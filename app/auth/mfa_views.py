@@ -24,6 +24,7 @@ from app.auth.service import complete_sign_in
 from app.auth.sessions import start_session
 from app.extensions import db
 from app.models import User
+from app.operations.proxy import client_address
 from app.refusals import Refusal
 
 bp = Blueprint("mfa", __name__)
@@ -32,7 +33,7 @@ SIGN_IN_AGAIN = "Please sign in again: that step took too long, or the account c
 
 
 def _address() -> str:
-    return request.remote_addr or "-"
+    return client_address() or "-"
 
 
 def _back_to_sign_in():

@@ -25,6 +25,7 @@ from app.extensions import db, login_manager
 from app.models import User, UserSession, utcnow
 from app.models.user import acting_user_options
 from app.notifications.service import keep_unread_current, remember_unread, unread_column
+from app.operations.proxy import client_address
 
 SESSION_KEY = "sid"
 # Where the request's session row is kept between the user loader and the idle check.
@@ -87,7 +88,7 @@ def start_session(user: User) -> None:
         UserSession(
             user_id=user.id,
             key_hash=_key_hash(key),
-            address=(request.remote_addr or "")[:45] or None,
+            address=client_address(),
             user_agent=(request.user_agent.string or "")[:200] or None,
         )
     )

@@ -8,6 +8,10 @@ lock someone else out.
   (a few seconds later), and the owner is told by e-mail, once per window.
 
 Five wrong passwords from one address used to lock the owner out from everywhere.
+
+The counters live where RATELIMIT_STORAGE_URI says: memory:// counts in this process only;
+redis://… (the `redis` package) makes every worker and node count together, as they must
+behind a load balancer. The address is the client's (app/operations/proxy.py).
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ class LoginThrottle:
         slow: str,
         kind: str = "login",
     ) -> None:
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self._storage = storage_from_string(storage_uri)
+        self._limiter = MovingWindowRateLimiter(self._storage)
         self._kind = kind
         self._pair = parse(per_pair)
         self._address = parse(per_address)
@@ -39,6 +44,10 @@ class LoginThrottle:
         self._slow = parse(slow)
         # One warning e-mail to the owner per window of the account limit.
         self._notice = parse(f"1 per {per_account.partition(' per ')[2]}")
+
+    def storage_reachable(self) -> bool:
+        """The counters' storage answers (/readyz)."""
+        return bool(self._storage.check())
 
     def _locks(self, email: str, address: str):
         return (

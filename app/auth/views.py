@@ -22,6 +22,7 @@ from app.auth.sessions import (
 )
 from app.extensions import db
 from app.forms import ConfirmForm, form_status
+from app.operations.proxy import client_address
 from app.users.service import UserError, set_password, user_from_invite
 
 bp = Blueprint("auth", __name__)
@@ -44,7 +45,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = check_password(form.email.data, form.password.data, request.remote_addr or "-")
+            user = check_password(form.email.data, form.password.data, client_address() or "-")
         except SignInThrottled as exc:
             db.session.commit()
             form.form_errors.append(str(exc))

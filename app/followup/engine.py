@@ -317,3 +317,21 @@ def _remind(referral, stage, rule: Rules, sent, now, summary: TickSummary) -> No
             f"{referral.id}:{escalation}:0",
             now=now,
         )
+
+
+def reminders_due(now: datetime) -> tuple[dict[str, int], datetime | None]:
+    """The worker's backlog for /metrics: per stage, how many referrals have a reminder or
+    escalation due that no tick has queued yet; and up to when the ticks have looked."""
+    mark = db.session.get(FollowupMark, MARK_ID)
+    since = None if mark is None else mark.scanned_until
+    rules = rules_for(None)
+    counts = {}
+    for stage in STAGES:
+        if since is None:
+            condition = overdue_condition(stage, rules, now, not_before=True)
+        else:
+            condition = newly_due_condition(stage, rules, since, now)
+        counts[stage] = db.session.scalar(
+            select(func.count()).select_from(Referral).where(condition, ~_done(stage))
+        )
+    return counts, since
