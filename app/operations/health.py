@@ -11,7 +11,6 @@ Other parts add their own checks with `readiness_check(name)` (the S3 document s
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, current_app, jsonify
@@ -70,11 +69,11 @@ def _redis() -> None:
 
 
 def _documents() -> None:
-    """The local documents' directory exists (or can be made) and takes a file."""
-    from app.referrals.documents import documents_dir
+    """The documents' storage answers: the local directory is writable, or the bucket is
+    reachable (app/storage)."""
+    from app.storage import storage
 
-    with tempfile.NamedTemporaryFile(dir=documents_dir(), prefix=".ready-"):
-        pass
+    storage().check()
 
 
 def init_health(app: Flask) -> None:
@@ -82,5 +81,5 @@ def init_health(app: Flask) -> None:
     readiness_check(app, "database", _database)
     if not str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
         readiness_check(app, "redis", _redis)
-    if app.config.get("DOCUMENTS_DIR"):
+    if app.config.get("DOCUMENTS_DIR") or app.config.get("DOCUMENTS_S3_BUCKET"):
         readiness_check(app, "storage", _documents)
