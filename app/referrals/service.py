@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from app import fields as f
 from app.audit.service import record
 from app.extensions import db
+from app.links.conversions import on_referral_action
 from app.models import (
     OPEN_STATUSES,
     Member,
@@ -279,6 +280,8 @@ def perform(
     if forward_to is not None:
         _forward_copy(referral, forward_to, actor, now)
         db.session.expire(referral, ["forwarded_to_id"])  # read again: the copy links back
+    # Links count their conversions (and programmes their rewards) from here, one place.
+    on_referral_action(referral, transition.action.value, now)
     tell_other_side(referral, transition.action.value, actor, parties)
     record(transition.action.value, "referral", referral.id, user=actor)
     return referral
