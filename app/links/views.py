@@ -91,6 +91,7 @@ def _page(form: NewLinkForm | None = None, status: int = 200):
         grouped=grouped,
         copy_channel=LinkChannel.COPY,
         now=utcnow(),
+        enter_url=external_url("links_public.enter_code"),
     ), status
 
 
