@@ -11,7 +11,7 @@ from app.auth.decorators import roles_required
 from app.auth.policy import visible_members
 from app.extensions import db
 from app.links.codes import grouped
-from app.links.figures import figures_of, monthly
+from app.links.figures import by_channel, figures_of, monthly
 from app.links.forms import ButtonForm, LinkEndForm, NewLinkForm
 from app.links.intake import intake_of_referral
 from app.links.service import (
@@ -30,6 +30,15 @@ from app.refusals import Refusal
 bp = Blueprint("links", __name__, url_prefix="/links")
 MAX_LINKS = 200
 MAX_TARGETS = 300
+CHANNEL_LABELS = {
+    "direct": "Plain link",
+    "email": "E-mail",
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+    "copy": "Copied link",
+    "qr": "QR code",
+    "code": "Typed code",
+}
 
 
 @bp.app_template_global("link_intake_of")
@@ -82,6 +91,8 @@ def _page(form: NewLinkForm | None = None, status: int = 200):
         links=links,
         figures=figures_of(ids),
         months=monthly(ids),
+        channels=by_channel(ids),
+        channel_labels=CHANNEL_LABELS,
         form=form,
         owners=owners,
         button=ButtonForm(),
