@@ -25,7 +25,7 @@ from app.links.service import (
 from app.links.sharing import link_url, qr_png, qr_svg, shares_of
 from app.mail.links import external_url
 from app.models import LinkChannel, Member, ReferralLink, Role, utcnow
-from app.refusals import Refusal
+from app.refusals import Invalid, Refusal
 
 bp = Blueprint("links", __name__, url_prefix="/links")
 MAX_LINKS = 200
@@ -171,7 +171,7 @@ def end(link_id: int):
     try:
         link = set_link_end(current_user, link_id, form.ends_at.data)
         db.session.commit()
-    except Refusal as exc:
+    except Invalid as exc:  # another's link stays a 404 (the error handler)
         db.session.rollback()
         flash(" ".join([exc.message, *exc.fields.values()]), "error")
         return redirect(url_for("links.index", _anchor=f"link-{link_id}"))
