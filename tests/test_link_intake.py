@@ -279,3 +279,11 @@ def test_random_intakes_never_fail_and_never_half_write(make, app, public, value
             assert after == before
     finally:
         app.config.update(LINK_OPEN_LIMIT="60 per minute", LINK_INTAKE_LIMIT="10 per hour")
+
+
+def test_a_post_without_the_form_token_still_sends_once(make, public):
+    link, _, _ = _link(make)
+    html = public.get(f"/r/{link.code}").get_data(as_text=True)
+    data = {**GOOD, "csrf_token": _csrf(html)}
+    assert public.post(f"/r/{link.code}", data=data).status_code == 302
+    assert _counts()[0] == 1
