@@ -25,6 +25,7 @@ from app.links.service import (
 from app.links.sharing import link_url, qr_png, qr_svg, shares_of
 from app.mail.links import external_url
 from app.models import LinkChannel, Member, ReferralLink, Role, utcnow
+from app.referrals.clients import clients_to_choose
 from app.refusals import Invalid, Refusal
 
 bp = Blueprint("links", __name__, url_prefix="/links")
@@ -67,6 +68,11 @@ def _prepare(form: NewLinkForm, owners: list[Member]) -> None:
         .order_by(Member.name)
         .limit(MAX_TARGETS)
     )
+    form.owner_client_id.choices = [SelectChoice("", "No one: the link is yours")] + [
+        SelectChoice(str(c.id), f"{c.family_name}, {c.given_name}")
+        for owner in owners
+        for c in clients_to_choose(current_user, owner, MAX_TARGETS)
+    ]
     form.target_member_id.choices = [SelectChoice("", "— choose a member —")] + [
         SelectChoice(str(m.id), f"{m.name}{' · ' + m.specialties[0] if m.specialties else ''}")
         for m in targets
@@ -123,6 +129,7 @@ def create():
             current_user,
             form.target_member_id.data,
             owner_member_id=form.owner_member_id.data,
+            owner_client_id=form.owner_client_id.data or None,
             label=form.label.data,
             service=form.service.data,
             ends_at=form.ends_at.data,
