@@ -223,6 +223,12 @@ def test_the_public_page_is_throttled_per_address(make, app, public):
         other = public.get(f"/r/{link.code}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
         assert other.status_code == 200
         html = other.get_data(as_text=True)
+        refused = public.post(
+            f"/r/{link.code}",
+            data={**GOOD, **_form(html), "email": ""},
+            environ_base={"REMOTE_ADDR": "10.0.0.9"},
+        )
+        assert refused.status_code == 422  # writes nothing, uses none of the intake quota
         first = public.post(
             f"/r/{link.code}",
             data={**GOOD, **_form(html)},

@@ -138,6 +138,7 @@ def intake(code: str):
             now=now,
         )
         db.session.commit()
+        link_throttle().sent(address)
     except LinkClosed:
         return _closed()
     except InvalidReferral as exc:
