@@ -304,3 +304,10 @@ def test_a_target_that_takes_no_referrals_is_said_before_the_form(make, public):
     assert "not taking new requests" in response.get_data(as_text=True)
     assert 'name="given_name"' not in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(LinkVisit)) == 0
+
+
+def test_a_link_of_a_member_who_left_is_closed(make, public):
+    link, _, _ = _link(make)
+    link.owner_member.active = False
+    db.session.commit()
+    assert public.get(f"/r/{link.code}").status_code == 410

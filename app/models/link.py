@@ -72,7 +72,8 @@ class ReferralLink(Base):
         return self.ends_at is not None and self.ends_at <= now
 
     def open_at(self, now: datetime) -> bool:
-        return not self.paused and not self.ended(now)
+        """Takes visits and intakes: not paused, not ended, its owner still a member."""
+        return not self.paused and not self.ended(now) and self.owner_member.active
 
     def __repr__(self) -> str:
         return f"<ReferralLink {self.id} {self.code}>"
