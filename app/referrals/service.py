@@ -100,50 +100,24 @@ def _enum(problems, name, value, enum_cls, label):
 
 def send_referral(actor: User, new: NewReferral, *, now: datetime | None = None) -> Referral:
     """A practitioner sends a client to another member of the network."""
-    now = now or utcnow()
-    return _send(_sender_for(actor, new.sender_id), actor, new, now)
+    return send_as(_sender_for(actor, new.sender_id), actor, new, now=now)
 
 
-def send_for_client(
-    sender: Member, new: NewReferral, *, note: str, now: datetime | None = None
-) -> tuple[Referral, int | None]:
-    """A client sent themselves, through a member's link (app/links/intake.py): the same
-    referral and every guard of `send_referral`, from `sender` with no user acting. A likely
-    duplicate (an open referral of the same person to the receiver) is not refused to the
-    client but held for the receiver: its id is returned beside the new referral."""
-    now = now or utcnow()
-    referral = _send(sender, None, replace(new, confirm_duplicate=True), now, note=note)
-    return referral, _likely_duplicate(referral, now)
-
-
-def _likely_duplicate(referral: Referral, now: datetime) -> int | None:
-    """An open referral, from the last 30 days, to the same receiver of a client with the
-    same e-mail address, or the same name and birth date."""
-    client = referral.client
-    same_person = func.lower(Client.given_name) == client.given_name.lower()
-    same_person &= func.lower(Client.family_name) == client.family_name.lower()
-    same_person &= Client.birth_date == client.birth_date
-    if client.email:
-        same_person |= func.lower(Client.email) == client.email.lower()
-    return db.session.scalar(
-        select(Referral.id)
-        .join(Client, Client.id == Referral.client_id)
-        .where(
-            Referral.id != referral.id,
-            Referral.receiver_id == referral.receiver_id,
-            Referral.status.in_(OPEN_STATUSES),
-            Referral.sent_at >= now - DUPLICATE_WINDOW,
-            Client.network_id == client.network_id,
-            same_person,
-        )
-        .order_by(Referral.id.desc())
-        .limit(1)
-    )
-
-
-def _send(
-    sender: Member, actor: User | None, new: NewReferral, now: datetime, note: str | None = None
+def send_as(
+    sender: Member,
+    actor: User | None,
+    new: NewReferral,
+    *,
+    now: datetime | None = None,
+    note: str | None = None,
 ) -> Referral:
+    """The send itself, with every guard but who may act for `sender`: `send_referral` checks
+    that for a practitioner; the operator at the shell (actor None, `flask fhir import`)
+    sends as any active member. `note` opens the timeline (where the referral came from)."""
+    now = now or utcnow()
+    if not sender.active:
+        left = f"{sender.name} has left the network and cannot send referrals."
+        raise InvalidReferral(left, {"sender_id": left})
     network = sender.network
     problems = f.FieldProblems()
     receiver_id = f.integer(problems, "receiver_id", new.receiver_id, label="Receiver")
@@ -189,7 +163,7 @@ def _send(
         sender_id=sender.id,
         receiver_id=receiver.id,
         client=client,
-        created_by_id=actor.id if actor else None,
+        created_by_id=actor.id if actor is not None else None,
         kind=kind,
         priority=priority,
         status=Status.SENT,
@@ -204,6 +178,43 @@ def _send(
     tell_other_side(referral, "send", actor, {Party.SENDER})
     record("create", "referral", referral.id, user=actor, detail=f"client={client.id}")
     return referral
+
+
+def send_for_client(
+    sender: Member, new: NewReferral, *, note: str, now: datetime | None = None
+) -> tuple[Referral, int | None]:
+    """A client sent themselves, through a member's link (app/links/intake.py): the same
+    referral and every guard of `send_referral`, from `sender` with no user acting. A likely
+    duplicate (an open referral of the same person to the receiver) is not refused to the
+    client but held for the receiver: its id is returned beside the new referral."""
+    now = now or utcnow()
+    referral = send_as(sender, None, replace(new, confirm_duplicate=True), now=now, note=note)
+    return referral, _likely_duplicate(referral, now)
+
+
+def _likely_duplicate(referral: Referral, now: datetime) -> int | None:
+    """An open referral, from the last 30 days, to the same receiver of a client with the
+    same e-mail address, or the same name and birth date."""
+    client = referral.client
+    same_person = func.lower(Client.given_name) == client.given_name.lower()
+    same_person &= func.lower(Client.family_name) == client.family_name.lower()
+    same_person &= Client.birth_date == client.birth_date
+    if client.email:
+        same_person |= func.lower(Client.email) == client.email.lower()
+    return db.session.scalar(
+        select(Referral.id)
+        .join(Client, Client.id == Referral.client_id)
+        .where(
+            Referral.id != referral.id,
+            Referral.receiver_id == referral.receiver_id,
+            Referral.status.in_(OPEN_STATUSES),
+            Referral.sent_at >= now - DUPLICATE_WINDOW,
+            Client.network_id == client.network_id,
+            same_person,
+        )
+        .order_by(Referral.id.desc())
+        .limit(1)
+    )
 
 
 def _lock_pair(client_id: int, receiver_id: int) -> None:
