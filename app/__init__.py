@@ -117,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
     from app.fhir.views import bp as fhir_bp
     from app.followup.views import bp as followup_bp
     from app.followup.worklist_views import bp as worklist_bp
+    from app.links.public_views import bp as links_public_bp
+    from app.links.views import bp as links_bp
     from app.mail.views import bp as mail_bp
     from app.members.views import bp as members_bp
     from app.notifications.views import bp as notifications_bp
@@ -141,6 +143,8 @@ def register_blueprints(app: Flask) -> None:
         mail_bp,
         tokens_bp,
         client_page_bp,
+        links_bp,
+        links_public_bp,
         api_bp,
         fhir_import_bp,
         fhir_bp,

@@ -108,6 +108,10 @@ class Config:
         # Where the sign-in counters live: memory:// is per process; with several processes
         # or nodes use Redis (redis://host:6379/0) so that they count together.
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # The public link pages (app/links/throttle.py), per address: every request to
+        # `/r/<code>` (trying codes too), and intakes that made a referral.
+        self.LINK_OPEN_LIMIT = os.environ.get("LINK_OPEN_LIMIT", "60 per minute")
+        self.LINK_INTAKE_LIMIT = os.environ.get("LINK_INTAKE_LIMIT", "10 per hour")
         self.INVITE_MAX_AGE = timedelta(hours=int(os.environ.get("INVITE_MAX_AGE_HOURS", "72")))
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER")
         # The worker's periods (flask reminders run); unset: a tick a minute, delivery every 5 s.

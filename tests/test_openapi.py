@@ -25,6 +25,7 @@ from app import create_app
 from app.api.openapi import build_document
 from app.api.registry import OPERATIONS
 from app.config import TestConfig
+from app.links.service import create_link
 from app.models import AdviceRequest, Referral, ReferralKind, Role, Status, User, utcnow
 from app.referrals.access import parties_of
 from app.referrals.states import allowed_actions
@@ -50,6 +51,7 @@ class Seeded:
     receiver_id: int
     referral_ids: list[int]
     advice_ids: list[int]
+    link_ids: list[int]
     network_id: int
     coordinator_headers: dict[str, str]  # network reports are for coordinators and admins
 
@@ -84,6 +86,8 @@ def seeded(make, db) -> Seeded:
         )
     db.session.add_all(advice)
     db.session.commit()
+    links = [create_link(user, other.id, label=f"Link {n}") for n in range(3)]
+    db.session.commit()
     return Seeded(
         headers=bearer(db, user),
         user_id=user.id,
@@ -91,6 +95,7 @@ def seeded(make, db) -> Seeded:
         receiver_id=other.id,
         referral_ids=[r.id for r in referrals],
         advice_ids=[a.id for a in advice],
+        link_ids=[link.id for link in links],
         network_id=network.id,
         coordinator_headers=bearer(db, make.user(Role.COORDINATOR, networks=[network])),
     )
@@ -135,6 +140,12 @@ def steer(case: Case, seeded: Seeded, pick: int, db) -> None:
                 parameters["action"] = allowed[pick % len(allowed)].action.value
     if "advice_id" in parameters:
         _steer_advice(case, seeded, pick, db)
+    if "link_id" in parameters:
+        parameters["link_id"] = seeded.link_ids[pick % len(seeded.link_ids)]
+    if case.operation.path == "/links" and case.method == "POST" and isinstance(case.body, dict):
+        for name in ("owner_member_id", "owner_client_id", "ends_at"):
+            case.body.pop(name, None)
+        case.body["target_member_id"] = seeded.receiver_id
     if case.operation.path == "/advice" and case.method == "POST" and isinstance(case.body, dict):
         for name in ("client_id", "specialty", "asker_id"):
             case.body.pop(name, None)

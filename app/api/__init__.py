@@ -19,6 +19,7 @@ def _no_store(response: Response) -> Response:
 from app.api import (  # noqa: E402, F401 - routes register on bp
     advice,
     directory,
+    links,
     members,
     messages,
     openapi,

@@ -10,6 +10,8 @@ from app.models.document import Document
 from app.models.enums import (
     OPEN_STATUSES,
     REASON_CODE_LABELS,
+    ConversionKind,
+    LinkChannel,
     MemberKind,
     NetworkKind,
     Priority,
@@ -17,9 +19,17 @@ from app.models.enums import (
     ReferralKind,
     Role,
     Status,
+    Touch,
 )
 from app.models.fhir_export import FhirExportJob
 from app.models.idempotency import IdempotencyKey
+from app.models.link import (
+    LinkAttribution,
+    LinkConversion,
+    LinkIntake,
+    LinkVisit,
+    ReferralLink,
+)
 from app.models.member import Member, Specialty
 from app.models.member_identifier import MemberIdentifier, ReferralIdentifier
 from app.models.message import Message, ThreadRead
@@ -43,10 +53,16 @@ __all__ = [
     "Base",
     "Client",
     "ClientLink",
+    "ConversionKind",
     "Document",
     "FhirExportJob",
     "FollowupMark",
     "IdempotencyKey",
+    "LinkAttribution",
+    "LinkChannel",
+    "LinkConversion",
+    "LinkIntake",
+    "LinkVisit",
     "Member",
     "MemberIdentifier",
     "MemberKind",
@@ -64,12 +80,14 @@ __all__ = [
     "ReferralEvent",
     "ReferralIdentifier",
     "ReferralKind",
+    "ReferralLink",
     "Reminder",
     "ReminderDigest",
     "Role",
     "Specialty",
     "Status",
     "ThreadRead",
+    "Touch",
     "User",
     "UserSession",
     "user_member",
