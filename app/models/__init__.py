@@ -24,8 +24,10 @@ from app.models.message import Message, ThreadRead
 from app.models.network import Network
 from app.models.notification import Notification
 from app.models.outbox import OutboxMessage
+from app.models.programme import Programme
 from app.models.referral import Referral, ReferralDayCount, ReferralEvent
 from app.models.reminder import FollowupMark, Reminder, ReminderDigest
+from app.models.reward import Reward, RewardStatus
 from app.models.user import User, user_member, user_network
 from app.models.user_session import UserSession
 
@@ -51,6 +53,7 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "Priority",
+    "Programme",
     "ReasonCode",
     "Referral",
     "ReferralDayCount",
@@ -58,6 +61,8 @@ __all__ = [
     "ReferralKind",
     "Reminder",
     "ReminderDigest",
+    "Reward",
+    "RewardStatus",
     "Role",
     "Specialty",
     "Status",
