@@ -97,8 +97,9 @@ def _note(values: dict | None, *, required: bool) -> str | None:
 def reject(actor: User | None, reward: Reward, values: dict | None = None) -> Reward:
     _ensure_coordinator(actor, reward)
     _refuse_status(reward, APPROVABLE, "rejected")
+    note = _note(values, required=False)
     reward.status = RewardStatus.REJECTED
-    reward.status_note = _note(values, required=False) or "Rejected on review."
+    reward.status_note = note or "Rejected on review."
     db.session.flush()
     record("reject", "reward", reward.id, user=actor)
     return reward
@@ -109,9 +110,10 @@ def reverse(
 ) -> Reward:
     _ensure_coordinator(actor, reward)
     _refuse_status(reward, REVERSIBLE, "reversed")
+    note = _note(values, required=True)
     reward.status = RewardStatus.REVERSED
     reward.reversed_at = now or utcnow()
-    reward.status_note = _note(values, required=True)
+    reward.status_note = note
     db.session.flush()
     record("reverse", "reward", reward.id, user=actor)
     return reward
