@@ -10,6 +10,8 @@ from app.models.document import Document
 from app.models.enums import (
     OPEN_STATUSES,
     REASON_CODE_LABELS,
+    ConversionKind,
+    LinkChannel,
     MemberKind,
     NetworkKind,
     Priority,
@@ -17,8 +19,16 @@ from app.models.enums import (
     ReferralKind,
     Role,
     Status,
+    Touch,
 )
 from app.models.idempotency import IdempotencyKey
+from app.models.link import (
+    LinkAttribution,
+    LinkConversion,
+    LinkIntake,
+    LinkVisit,
+    ReferralLink,
+)
 from app.models.member import Member, Specialty
 from app.models.message import Message, ThreadRead
 from app.models.network import Network
@@ -42,9 +52,15 @@ __all__ = [
     "Base",
     "Client",
     "ClientLink",
+    "ConversionKind",
     "Document",
     "FollowupMark",
     "IdempotencyKey",
+    "LinkAttribution",
+    "LinkChannel",
+    "LinkConversion",
+    "LinkIntake",
+    "LinkVisit",
     "Member",
     "MemberKind",
     "Message",
@@ -59,6 +75,7 @@ __all__ = [
     "ReferralDayCount",
     "ReferralEvent",
     "ReferralKind",
+    "ReferralLink",
     "Reminder",
     "ReminderDigest",
     "Reward",
@@ -67,6 +84,7 @@ __all__ = [
     "Specialty",
     "Status",
     "ThreadRead",
+    "Touch",
     "User",
     "UserSession",
     "user_member",

@@ -91,3 +91,33 @@ REASON_CODE_LABELS = {
     ReasonCode.CLIENT_UNREACHABLE: "The client could not be reached",
     ReasonCode.OTHER: "Other",
 }
+
+
+class LinkChannel(StrEnum):
+    """How a visitor came to a referral link: the `?c=` tag of its share buttons, a code
+    typed on the intake page, or none (an untagged link)."""
+
+    DIRECT = "direct"
+    EMAIL = "email"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    COPY = "copy"
+    QR = "qr"
+    CODE = "code"
+
+
+class Touch(StrEnum):
+    """Which visit within the attribution window a conversion is credited to."""
+
+    FIRST = "first"
+    LAST = "last"
+
+
+class ConversionKind(StrEnum):
+    """The steps of a link's funnel after the visit: the client confirmed the intake's
+    e-mail (lead), then the referral was accepted, visited and closed."""
+
+    LEAD = "lead"
+    ACCEPTED = "accepted"
+    VISITED = "visited"
+    CLOSED = "closed"

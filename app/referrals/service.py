@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app import fields as f
 from app.audit.service import record
 from app.extensions import db
+from app.links.conversions import on_referral_action
 from app.models import (
     OPEN_STATUSES,
+    Client,
     Member,
     Network,
     Priority,
@@ -99,7 +101,49 @@ def _enum(problems, name, value, enum_cls, label):
 def send_referral(actor: User, new: NewReferral, *, now: datetime | None = None) -> Referral:
     """A practitioner sends a client to another member of the network."""
     now = now or utcnow()
-    sender = _sender_for(actor, new.sender_id)
+    return _send(_sender_for(actor, new.sender_id), actor, new, now)
+
+
+def send_for_client(
+    sender: Member, new: NewReferral, *, note: str, now: datetime | None = None
+) -> tuple[Referral, int | None]:
+    """A client sent themselves, through a member's link (app/links/intake.py): the same
+    referral and every guard of `send_referral`, from `sender` with no user acting. A likely
+    duplicate (an open referral of the same person to the receiver) is not refused to the
+    client but held for the receiver: its id is returned beside the new referral."""
+    now = now or utcnow()
+    referral = _send(sender, None, replace(new, confirm_duplicate=True), now, note=note)
+    return referral, _likely_duplicate(referral, now)
+
+
+def _likely_duplicate(referral: Referral, now: datetime) -> int | None:
+    """An open referral, from the last 30 days, to the same receiver of a client with the
+    same e-mail address, or the same name and birth date."""
+    client = referral.client
+    same_person = func.lower(Client.given_name) == client.given_name.lower()
+    same_person &= func.lower(Client.family_name) == client.family_name.lower()
+    same_person &= Client.birth_date == client.birth_date
+    if client.email:
+        same_person |= func.lower(Client.email) == client.email.lower()
+    return db.session.scalar(
+        select(Referral.id)
+        .join(Client, Client.id == Referral.client_id)
+        .where(
+            Referral.id != referral.id,
+            Referral.receiver_id == referral.receiver_id,
+            Referral.status.in_(OPEN_STATUSES),
+            Referral.sent_at >= now - DUPLICATE_WINDOW,
+            Client.network_id == client.network_id,
+            same_person,
+        )
+        .order_by(Referral.id.desc())
+        .limit(1)
+    )
+
+
+def _send(
+    sender: Member, actor: User | None, new: NewReferral, now: datetime, note: str | None = None
+) -> Referral:
     network = sender.network
     problems = f.FieldProblems()
     receiver_id = f.integer(problems, "receiver_id", new.receiver_id, label="Receiver")
@@ -145,7 +189,7 @@ def send_referral(actor: User, new: NewReferral, *, now: datetime | None = None)
         sender_id=sender.id,
         receiver_id=receiver.id,
         client=client,
-        created_by_id=actor.id,
+        created_by_id=actor.id if actor else None,
         kind=kind,
         priority=priority,
         status=Status.SENT,
@@ -156,7 +200,7 @@ def send_referral(actor: User, new: NewReferral, *, now: datetime | None = None)
     )
     db.session.add(referral)
     db.session.flush()
-    _log_event(referral, "send", None, Status.SENT, actor, None, now)
+    _log_event(referral, "send", None, Status.SENT, actor, note, now)
     tell_other_side(referral, "send", actor, {Party.SENDER})
     record("create", "referral", referral.id, user=actor, detail=f"client={client.id}")
     return referral
@@ -279,6 +323,8 @@ def perform(
     if forward_to is not None:
         _forward_copy(referral, forward_to, actor, now)
         db.session.expire(referral, ["forwarded_to_id"])  # read again: the copy links back
+    # Links count their conversions (and programmes their rewards) from here, one place.
+    on_referral_action(referral, transition.action.value, now)
     tell_other_side(referral, transition.action.value, actor, parties)
     record(transition.action.value, "referral", referral.id, user=actor)
     return referral

@@ -1,0 +1,1 @@
+"""Referral links, codes and QR; the public intake; visits, attribution and conversions."""
