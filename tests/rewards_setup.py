@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from app.extensions import db
+from app.links.service import create_link
 from app.models import Role, Status
 from app.rewards.programmes import ProgrammeInput, set_up_programme
 from app.rewards.service import Source, reward_conversion
@@ -39,9 +40,16 @@ def programme(world, **values):
     return made
 
 
-def converted(make, world, *, link_id: int = 2, client=None, stage: str = "closed", **kw):
-    """A closed professional referral referrer → receiver through a link of the referrer;
-    the rewards it earned."""
+def link(world, **kw):
+    made = create_link(None, world.receiver.id, owner_member_id=world.referrer.id, **kw)
+    db.session.commit()
+    return made
+
+
+def converted(make, world, *, link_id: int | None = None, client=None, stage="closed", **kw):
+    """A closed professional referral referrer → receiver through a link of the referrer
+    (a new one unless `link_id`); the rewards it earned."""
+    link_id = link_id or link(world).id
     client = client or make.client(world.network, email=kw.pop("email", None))
     referral = make.referral(
         world.referrer,

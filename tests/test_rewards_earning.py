@@ -16,7 +16,7 @@ from app.refusals import Forbidden, Invalid, NotFound
 from app.rewards import review
 from app.rewards.payouts import batch_rows, pay_out
 from app.rewards.service import Source, reverse_for_cancelled, reward_conversion
-from tests.rewards_setup import converted, professional_world, programme
+from tests.rewards_setup import converted, link, professional_world, programme
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -28,7 +28,8 @@ def test_a_conversion_earns_one_pending_reward_and_seen_again_nothing_more(make)
     assert [(r.status, r.amount, r.earner_member_id) for r in rewards] == [
         (RewardStatus.PENDING, Decimal("50.00"), world.referrer.id)
     ]
-    again = reward_conversion(referral, "closed", Source(2, owner_member_id=world.referrer.id))
+    source = Source(rewards[0].link_id, owner_member_id=world.referrer.id)
+    again = reward_conversion(referral, "closed", source)
     assert again == []
     assert db.session.query(Reward).count() == 1
 
@@ -62,8 +63,10 @@ def test_the_cap_per_referrer_and_month(make):
 def test_a_b_variants_split_across_links(make):
     world = professional_world(make)
     programme(world, amount="10", variant_b_kind="fixed", variant_b_amount="15")
-    _, even = converted(make, world, link_id=4)
-    _, odd = converted(make, world, link_id=7)
+    first, second = link(world), link(world)
+    even, odd = (first, second) if first.id % 2 == 0 else (second, first)
+    _, even = converted(make, world, link_id=even.id)
+    _, odd = converted(make, world, link_id=odd.id)
     assert (even[0].variant, even[0].amount) == ("A", Decimal("10.00"))
     assert (odd[0].variant, odd[0].amount) == ("B", Decimal("15.00"))
 

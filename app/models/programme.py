@@ -18,6 +18,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.columns import enum_column_type
+from app.models.enums import ConversionKind as ConversionStage
+from app.models.enums import Touch
+
+__all__ = ["ConversionStage", "Touch"]  # the links' vocabularies, named as programmes use them
 
 if TYPE_CHECKING:
     from app.models.member import Member
@@ -41,23 +45,11 @@ class RewardKind(StrEnum):
     THANKS = "thanks"  # recognition only: no value, no amount
 
 
-class ConversionStage(StrEnum):
-    LEAD = "lead"  # the intake was confirmed
-    ACCEPTED = "accepted"
-    VISITED = "visited"
-    CLOSED = "closed"
-
-
 class CapPeriod(StrEnum):
     MONTH = "month"
     QUARTER = "quarter"
     YEAR = "year"
     EVER = "ever"
-
-
-class Touch(StrEnum):
-    FIRST = "first"
-    LAST = "last"
 
 
 # The kinds whose row carries an amount (money, a percentage, points).

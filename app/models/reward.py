@@ -83,8 +83,8 @@ class Reward(Base):
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id"))
     clinical: Mapped[bool] = mapped_column()
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
-    # The link the referral is attributed to (app/links); kept as a plain id.
-    link_id: Mapped[int | None] = mapped_column()
+    # The link the referral is credited to (app/links/conversions.py).
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("referral_link.id"), index=True)
     earner_role: Mapped[EarnerRole] = mapped_column(enum_column_type(EarnerRole, "earner_role"))
     earner_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     earner_client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)

@@ -85,7 +85,7 @@ def pay_out(actor: User | None, network_id: int, *, now: datetime | None = None)
         )
         .order_by(Reward.id)
         # Two payouts at once: the second waits, then finds these paid (PostgreSQL).
-        .with_for_update()
+        .with_for_update(of=Reward)
     )
     rewards = list(db.session.scalars(query))
     if not rewards:

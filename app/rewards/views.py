@@ -13,6 +13,7 @@ from app.models import Network, Role
 from app.refusals import Invalid, NotFound
 from app.reports.export import as_csv
 from app.rewards import payouts, review
+from app.rewards.disclosure import disclosure_for
 from app.rewards.forms import ActionForm, NetworkRewardsForm, NoteActionForm, ProgrammeForm
 from app.rewards.notify import describe
 from app.rewards.programmes import (
@@ -42,6 +43,10 @@ def _managed_networks() -> list[Network]:
 @bp.app_template_global()
 def reward_words(reward) -> str:
     return describe(reward)
+
+
+# The public intake page (templates/links/public/_disclosure.html) shows it.
+bp.add_app_template_global(disclosure_for, "disclosure_for")
 
 
 @bp.route("/")

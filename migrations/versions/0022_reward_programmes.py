@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0022"
-down_revision = "0015"  # TODO 0021 after merging links
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
@@ -224,6 +224,9 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["referral_id"], ["referral.id"], name=op.f("fk_reward_referral_id_referral")
         ),
+        sa.ForeignKeyConstraint(
+            ["link_id"], ["referral_link.id"], name=op.f("fk_reward_link_id_referral_link")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reward")),
         sa.UniqueConstraint(
             "programme_id",
@@ -242,6 +245,7 @@ def upgrade():
     )
     op.create_index(op.f("ix_reward_referral_id"), "reward", ["referral_id"])
     op.create_index(op.f("ix_reward_earner_client_id"), "reward", ["earner_client_id"])
+    op.create_index(op.f("ix_reward_link_id"), "reward", ["link_id"])
 
 
 def downgrade():
