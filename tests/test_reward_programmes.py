@@ -16,7 +16,7 @@ from app.rewards.programmes import (
     attribution_rule,
     set_up_programme,
 )
-from tests.rewards_setup import converted, professional_world, programme
+from tests.rewards_setup import converted, link, professional_world, programme
 
 
 def _clinical(make):
@@ -187,9 +187,12 @@ def test_a_practitioner_runs_its_own_members_programme_only(make):
 
 def test_attribution_rule_prefers_the_members_programme(make):
     world = professional_world(make)
+    existing = link(world)
     assert attribution_rule(world.network.id, world.receiver.id) == ("last", 30)
     programme(world, attribution="first", window_days=60)
     assert attribution_rule(world.network.id, world.receiver.id) == ("first", 60)
+    db.session.refresh(existing)
+    assert (existing.touch.value, existing.window_days) == ("first", 60)
     set_up_programme(
         world.receiver_user,
         ProgrammeInput(

@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import fields as f
 from app.audit.service import record
 from app.auth.policy import NO_ACCESS, manages_network
 from app.extensions import db
-from app.models import Member, Network, Programme, Role, User
+from app.models import Member, Network, Programme, ReferralLink, Role, User
 from app.models.programme import (
     AMOUNT_KINDS,
     MONETARY_KINDS,
@@ -276,8 +276,24 @@ def set_up_programme(actor: User | None, given: ProgrammeInput) -> Programme:
     )
     db.session.add(programme)
     db.session.flush()
+    apply_attribution(programme)
     record("create", "reward_programme", programme.id, user=actor)
     return programme
+
+
+def apply_attribution(programme: Programme) -> int:
+    """The programme's touch and window on the links of its scope (the network's, or those
+    to the member that runs it); how many links. Links made later read attribution_rule."""
+    scope = [ReferralLink.network_id == programme.network_id]
+    if programme.owner_member_id is not None:
+        scope.append(ReferralLink.target_member_id == programme.owner_member_id)
+    changed = db.session.execute(
+        update(ReferralLink)
+        .where(*scope)
+        .values(touch=programme.attribution, window_days=programme.window_days)
+        .execution_options(synchronize_session="fetch")
+    )
+    return changed.rowcount
 
 
 def programme_for(actor: User | None, programme_id: int) -> Programme:
