@@ -155,10 +155,12 @@ def init_cli(app: Flask) -> None:
     from app.demo.cli import demo_data_command
     from app.followup.cli import reminders_cli
     from app.reports.cli import reports_cli
+    from app.rewards.cli import rewards_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(referrals_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(rewards_cli)
     app.cli.add_command(reminders_cli)

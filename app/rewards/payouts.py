@@ -15,10 +15,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.audit.service import record
-from app.auth.policy import ensure_manages_network
+from app.auth.policy import NO_ACCESS, ensure_manages_network
 from app.extensions import db
-from app.models import Reward, RewardStatus, User, utcnow
+from app.models import Network, Reward, RewardStatus, User, utcnow
 from app.models.programme import RewardKind
+from app.refusals import NotFound
 from app.reports.export import as_csv
 from app.rewards.review import expire_unused
 
@@ -73,6 +74,8 @@ def _row(reward: Reward) -> dict:
 
 def pay_out(actor: User | None, network_id: int, *, now: datetime | None = None) -> Payout:
     """Mark the network's approved payable rewards paid in one new batch; its rows."""
+    if db.session.get(Network, network_id) is None:
+        raise NotFound(NO_ACCESS)
     ensure_manages_network(actor, network_id)
     now = now or utcnow()
     expire_unused(network_id, now=now)
