@@ -87,7 +87,7 @@ def test_rewards_are_listed_approved_and_reversed_by_the_networks_coordinator_on
 def test_flask_rewards_payouts_pays_once(app, make, tmp_path):
     world = professional_world(make)
     programme(world, auto_approve=True)
-    first, _ = converted(make, world)
+    converted(make, world)
     runner = app.test_cli_runner()
     done = runner.invoke(
         args=["rewards", "payouts", "--network", str(world.network.id), "--format", "csv"]
