@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from app.followup.views import bp as followup_bp
     from app.followup.worklist_views import bp as worklist_bp
     from app.links.public_views import bp as links_public_bp
+    from app.links.views import bp as links_bp
     from app.mail.views import bp as mail_bp
     from app.members.views import bp as members_bp
     from app.notifications.views import bp as notifications_bp
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
         mail_bp,
         tokens_bp,
         client_page_bp,
+        links_bp,
         links_public_bp,
         api_bp,
     )

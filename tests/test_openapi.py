@@ -25,6 +25,7 @@ from app import create_app
 from app.api.openapi import build_document
 from app.api.registry import OPERATIONS
 from app.config import TestConfig
+from app.links.service import create_link
 from app.models import (
     AdviceRequest,
     Programme,
@@ -60,6 +61,7 @@ class Seeded:
     receiver_id: int
     referral_ids: list[int]
     advice_ids: list[int]
+    link_ids: list[int]
     network_id: int
     coordinator_headers: dict[str, str]  # network reports are for coordinators and admins
     programme_id: int = 0
@@ -96,6 +98,8 @@ def seeded(make, db) -> Seeded:
         )
     db.session.add_all(advice)
     db.session.commit()
+    links = [create_link(user, other.id, label=f"Link {n}") for n in range(3)]
+    db.session.commit()
     programme, rewards = _thanks(db, network, mine, referrals)
     return Seeded(
         programme_id=programme.id,
@@ -106,6 +110,7 @@ def seeded(make, db) -> Seeded:
         receiver_id=other.id,
         referral_ids=[r.id for r in referrals],
         advice_ids=[a.id for a in advice],
+        link_ids=[link.id for link in links],
         network_id=network.id,
         coordinator_headers=bearer(db, make.user(Role.COORDINATOR, networks=[network])),
     )
@@ -192,6 +197,12 @@ def steer(case: Case, seeded: Seeded, pick: int, db) -> None:
     if "advice_id" in parameters:
         _steer_advice(case, seeded, pick, db)
     _steer_rewards(case, seeded, pick)
+    if "link_id" in parameters:
+        parameters["link_id"] = seeded.link_ids[pick % len(seeded.link_ids)]
+    if case.operation.path == "/links" and case.method == "POST" and isinstance(case.body, dict):
+        for name in ("owner_member_id", "owner_client_id", "ends_at"):
+            case.body.pop(name, None)
+        case.body["target_member_id"] = seeded.receiver_id
     if case.operation.path == "/advice" and case.method == "POST" and isinstance(case.body, dict):
         for name in ("client_id", "specialty", "asker_id"):
             case.body.pop(name, None)

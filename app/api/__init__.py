@@ -16,7 +16,7 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-from app.api import advice, members, messages, openapi, referrals, reports, rewards  # noqa: E402, F401 - routes register on bp
+from app.api import advice, links, members, messages, openapi, referrals, reports, rewards  # noqa: E402, F401 - routes register on bp
 from app.api.auth import authenticate  # noqa: E402
 from app.api.errors import init_error_handlers  # noqa: E402
 

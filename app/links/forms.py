@@ -26,7 +26,9 @@ class IntakeForm(FlaskForm):
         description="A few words for the person who will see you.",
     )
     consent = BooleanField("I agree that these details are shared with {target}")
-    contact_consent = BooleanField("E-mail me when my referral is accepted or a visit is booked")
+    contact_consent = BooleanField(
+        "E-mail me when my referral is accepted or an appointment is booked"
+    )
     # The honeypot: hidden from people (and from screen readers), filled in by robots.
     website = StringField("Leave this empty", validators=[Length(max=200)])
     # One form, one referral: a second post of this form finds the first.
@@ -54,10 +56,6 @@ class IntakeForm(FlaskForm):
         "form_token",
         "website",
     )
-
-
-class ConfirmEmailForm(FlaskForm):
-    """A button: mail scanners open links, only a person presses it."""
 
 
 class NewLinkForm(FlaskForm):

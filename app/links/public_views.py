@@ -14,13 +14,12 @@ from app.extensions import db
 from app.forms import submitted
 from app.links.attribution import COOKIE, read_touches, set_touch_cookie, with_touch
 from app.links.codes import grouped, normalized
-from app.links.forms import ConfirmEmailForm, IntakeForm
+from app.links.forms import IntakeForm
 from app.links.intake import (
     IntakeInput,
     LinkClosed,
     Visitor,
     confirm_intake,
-    intake_of_token,
     submit_intake,
 )
 from app.links.service import link_of_code
@@ -166,24 +165,17 @@ def sent():
     return _page("links/public/sent.html")
 
 
-@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@bp.route("/confirm/<token>", methods=["GET"])
 def confirm(token: str):
-    form = ConfirmEmailForm()
+    """Opening the link from the e-mail confirms the address: only the mailbox that received
+    it has the link (a mail scanner that opens it proves the same: the address receives)."""
     if not TOKEN.fullmatch(token):
         return _unknown()
     try:
-        if request.method == "POST" and form.validate_on_submit():
-            intake = confirm_intake(token)
-            db.session.commit()
-            return _page("links/public/confirmed.html", target=intake.link.target_member)
-        intake = intake_of_token(token)
+        intake = confirm_intake(token)
     except NotFound:
         return _unknown()
-    status = 400 if request.method == "POST" else 200
-    return _page(
-        "links/public/confirm.html",
-        status,
-        form=form,
-        target=intake.link.target_member,
-        confirmed=intake.confirmed,
-    )
+    target = intake.link.target_member
+    html = render_template("links/public/confirmed.html", target=target)
+    db.session.commit()
+    return _private(Response(html))
