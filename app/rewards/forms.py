@@ -4,24 +4,28 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
 from app.rewards.programmes import LABELS
 
-REWARDED = [("referrer", "The referrer"), ("client", "The new client"), ("both", "Both")]
-STAGES = [
-    ("lead", "Lead (the client confirmed the intake)"),
-    ("accepted", "Accepted"),
-    ("visited", "Visited"),
-    ("closed", "Closed"),
+REWARDED = [
+    SelectChoice("referrer", "The referrer"),
+    SelectChoice("client", "The new client"),
+    SelectChoice("both", "Both"),
 ]
-KINDS = [(k.value, label) for k, label in LABELS.items()]
+STAGES = [
+    SelectChoice("lead", "Lead (the client confirmed the intake)"),
+    SelectChoice("accepted", "Accepted"),
+    SelectChoice("visited", "Visited"),
+    SelectChoice("closed", "Closed"),
+]
+KINDS = [SelectChoice(k.value, label) for k, label in LABELS.items()]
 PERIODS = [
-    ("", "No cap"),
-    ("month", "Month"),
-    ("quarter", "Quarter"),
-    ("year", "Year"),
-    ("ever", "Ever"),
+    SelectChoice("", "No cap"),
+    SelectChoice("month", "Month"),
+    SelectChoice("quarter", "Quarter"),
+    SelectChoice("year", "Year"),
+    SelectChoice("ever", "Ever"),
 ]
 
 
@@ -50,11 +54,13 @@ class ProgrammeForm(FlaskForm):
     )
     auto_approve = BooleanField("Approve rewards automatically (when no fraud signal)")
     variant_b_kind = SelectField(
-        "Variant B reward (A/B test across links)", choices=[("", "No variant B"), *KINDS]
+        "Variant B reward (A/B test across links)",
+        choices=[SelectChoice("", "No variant B"), *KINDS],
     )
     variant_b_amount = StringField("Variant B amount")
     attribution = SelectField(
-        "Attribution", choices=[("last", "Last touch"), ("first", "First touch")]
+        "Attribution",
+        choices=[SelectChoice("last", "Last touch"), SelectChoice("first", "First touch")],
     )
     window_days = StringField("Attribution window (days)", default="30")
     leaderboard = BooleanField("Show a leaderboard to the network's members")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from app.auth.decorators import roles_required
 from app.auth.policy import NO_ACCESS, managed_network_ids
@@ -14,6 +15,7 @@ from app.refusals import Invalid, NotFound
 from app.reports.export import as_csv
 from app.rewards import payouts, review
 from app.rewards.disclosure import disclosure_for
+from app.rewards.figures import reward_figures
 from app.rewards.forms import ActionForm, NetworkRewardsForm, NoteActionForm, ProgrammeForm
 from app.rewards.notify import describe
 from app.rewards.programmes import (
@@ -47,6 +49,8 @@ def reward_words(reward) -> str:
 
 # The public intake page (templates/links/public/_disclosure.html) shows it.
 bp.add_app_template_global(disclosure_for, "disclosure_for")
+# The "My links" page (templates/links/_rewards.html) shows the rewards of its links.
+bp.add_app_template_global(reward_figures, "reward_figures")
 
 
 @bp.route("/")
@@ -80,10 +84,12 @@ def programmes():
 def _programme_form() -> ProgrammeForm:
     form = ProgrammeForm()
     if current_user.role == Role.PRACTITIONER:
-        form.owner_member_id.choices = [(str(m.id), m.name) for m in current_user.members]
+        form.owner_member_id.choices = [
+            SelectChoice(str(m.id), m.name) for m in current_user.members
+        ]
         del form.network_id
     else:
-        form.network_id.choices = [(str(n.id), n.name) for n in _managed_networks()]
+        form.network_id.choices = [SelectChoice(str(n.id), n.name) for n in _managed_networks()]
         del form.owner_member_id
     return form
 
