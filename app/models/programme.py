@@ -93,7 +93,7 @@ PROGRAMME_CHECKS = (
     CheckConstraint("window_days BETWEEN 1 AND 365", name="window_days_range"),
     CheckConstraint("reverse_within_days BETWEEN 0 AND 365", name="reverse_within_range"),
     CheckConstraint(
-        "credit_expires_days IS NULL OR credit_expires_days BETWEEN 1 AND 3650",
+        "credit_expires_days IS NULL OR (credit_expires_days >= 1 AND credit_expires_days <= 3650)",
         name="credit_expiry_range",
     ),
 )

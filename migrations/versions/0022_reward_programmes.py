@@ -124,7 +124,7 @@ def upgrade():
             name=op.f("ck_reward_programme_reverse_within_range"),
         ),
         sa.CheckConstraint(
-            "credit_expires_days IS NULL OR credit_expires_days BETWEEN 1 AND 3650",
+            "credit_expires_days IS NULL OR (credit_expires_days >= 1 AND credit_expires_days <= 3650)",
             name=op.f("ck_reward_programme_credit_expiry_range"),
         ),
         sa.ForeignKeyConstraint(
