@@ -11,7 +11,18 @@ import time_machine
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Notification, OutboxMessage, Reward, RewardStatus, Role, Status
+from app.models import (
+    LinkAttribution,
+    Notification,
+    OutboxMessage,
+    Reward,
+    RewardStatus,
+    Role,
+    Status,
+    Touch,
+    utcnow,
+)
+from app.referrals.service import perform
 from app.refusals import Forbidden, Invalid, NotFound
 from app.rewards import review
 from app.rewards.payouts import batch_rows, pay_out
@@ -167,3 +178,34 @@ def test_reject_and_reverse_need_the_right_status_and_a_reason(make):
     assert "note" in refused.value.fields
     review.reverse(world.coordinator, two, {"note": "Client withdrew"})
     assert two.status == RewardStatus.REVERSED
+
+
+def test_the_state_machine_earns_and_a_cancel_in_the_window_reverses(make):
+    """Through perform and the links' conversion hook: accept earns, cancel reverses."""
+    world = professional_world(make)
+    programme(world, stage="accepted", reverse_within_days=7)
+    shared = link(world)
+    referral = make.referral(world.referrer, world.receiver, kind="professional")
+    db.session.add(
+        LinkAttribution(referral_id=referral.id, link_id=shared.id, touch=Touch.LAST, at=utcnow())
+    )
+    db.session.commit()
+    with time_machine.travel(START, tick=False):
+        perform(referral, "accept", world.receiver_user)
+        db.session.commit()
+    (reward,) = db.session.scalars(select(Reward)).all()
+    assert (reward.status, reward.link_id, reward.earner_member_id) == (
+        RewardStatus.PENDING,
+        shared.id,
+        world.referrer.id,
+    )
+    with time_machine.travel(START + timedelta(days=3), tick=False):
+        perform(
+            referral,
+            "cancel",
+            world.referrer_user,
+            values={"reason_code": "other", "reason": "Moved away"},
+        )
+        db.session.commit()
+    assert reward.status == RewardStatus.REVERSED
+    assert reward.status_note == f"Referral #{referral.id} was cancelled."

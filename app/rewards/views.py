@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from app.audit.service import record
 from app.auth.decorators import roles_required
 from app.auth.policy import NO_ACCESS, managed_network_ids
 from app.extensions import db
@@ -189,12 +190,19 @@ def leaderboard(programme_id: int):
 @bp.route("/review")
 @roles_required(*MANAGERS)
 def review_queue():
-    return render_template(
+    rewards = review.review_queue(current_user)
+    page = render_template(
         "rewards/review.html",
-        rewards=review.review_queue(current_user),
+        rewards=rewards,
         action_form=ActionForm(),
         note_form=NoteActionForm(),
     )
+    # The names of clients who earn rewards are client data: their reads are audited.
+    for reward in rewards:
+        if reward.earner_client_id is not None:
+            record("view", "client", reward.earner_client_id, user=current_user, detail="rewards")
+    db.session.commit()
+    return page
 
 
 ACTIONS = {
