@@ -22,6 +22,7 @@ from app import create_app
 from app.auth.throttle import init_throttle
 from app.config import TestConfig
 from app.extensions import db as _db
+from app.links.service import create_link
 from app.models import (
     AdviceRequest,
     Document,
@@ -237,6 +238,7 @@ def world(make, db, app):
         failed_at=utcnow(),
     )
     db.session.add_all([signed_in, undelivered])
+    link = create_link(None, b.id, owner_member_id=a.id, label="MARKER-REASON-7731 link")
     db.session.commit()
     ids = {
         "referral_id": referral.id,
@@ -249,6 +251,10 @@ def world(make, db, app):
         "session_id": signed_in.id,
         "message_id": undelivered.id,
         "network_id": victim_network.id,
+        "link_id": link.id,
+        # A link's code is the credential of its public page (which names its members):
+        # the matrix tries a code that opens nothing.
+        "code": "ZZZZZZZZZZ",
         "action": "accept",
         "verb": "deactivate",
         "token": "not-a-valid-invitation",
@@ -265,4 +271,5 @@ def world(make, db, app):
         "session": signed_in,
         "undelivered": undelivered,
         "advice": advice,
+        "link": link,
     }

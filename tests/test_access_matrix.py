@@ -20,6 +20,7 @@ from app.models import (
     Notification,
     OutboxMessage,
     Referral,
+    ReferralLink,
     User,
     UserSession,
 )
@@ -28,6 +29,13 @@ from tests.conftest import PASSWORD
 # Strings only the victim network's insiders may ever read.
 MARKERS = ("Quillfeather", "MARKER-REASON-7731", "Victim Cardiology Clinic", "victim.b@example.org")
 PUBLIC = {"auth.login", "auth.accept_invite", "dashboard.home", "api.openapi_document", "static"}
+# The public side of referral links (no sign-in): a code or a confirmation token opens it.
+PUBLIC |= {
+    "links_public.enter_code",
+    "links_public.intake",
+    "links_public.sent",
+    "links_public.confirm",
+}
 # The client's page: its signed link is the credential; any other token opens nothing (404).
 CLIENT_PAGE = {
     "client_page.page",
@@ -84,6 +92,9 @@ def _state(db, world):
         (network := db.session.get(Network, referral.network_id)).timezone,
         network.deadlines,
         network.expire_after_days,
+        (link := db.session.get(ReferralLink, world["link"].id)).paused_at,
+        link.ends_at,
+        db.session.scalar(select(func.count()).select_from(ReferralLink)),
     )
 
 
@@ -111,6 +122,7 @@ def test_outsiders_never_see_or_change_the_victims_records(app, db, world, who):
             "message_id",
             "advice_id",
             "network_id",
+            "link_id",
         }
         if touches_victim:
             assert response.status_code in (403, 404), f"{where} answered {response.status_code}"

@@ -12,6 +12,8 @@ import time_machine
 from sqlalchemy import select
 
 from app.extensions import db
+from app.links.conversions import record_lead
+from app.links.figures import by_channel
 from app.links.service import create_link
 from app.links.throttle import init_link_throttle
 from app.models import (
@@ -146,3 +148,15 @@ def test_referrals_from_no_link_count_nothing(make):
     perform(referral, "accept", make.practitioner(b))
     db.session.commit()
     assert db.session.scalar(select(LinkConversion)) is None
+
+
+def test_funnel_by_channel(public, links):
+    public.get(f"/r/{links['a'].code}?c=qr")
+    html = public.get(f"/r/{links['a'].code}?c=sms").get_data(as_text=True)
+    intake = _send(public, links["a"], html)
+    record_lead(db.session.get(Referral, intake.referral_id), datetime.now(UTC))
+    db.session.commit()
+    funnels = {f.channel.value: f for f in by_channel([links["a"].id])}
+    assert funnels["qr"].visits == 1 and funnels["qr"].leads == 0
+    assert funnels["sms"].visits == 1 and funnels["sms"].leads == 1
+    assert "direct" not in funnels

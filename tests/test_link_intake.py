@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -21,6 +23,7 @@ from app.models import (
     LinkVisit,
     OutboxMessage,
     Referral,
+    ReferralLink,
     Status,
     utcnow,
 )
@@ -235,4 +238,52 @@ def test_the_public_page_is_throttled_per_address(make, app, public):
     finally:
         app.config.update(LINK_OPEN_LIMIT="60 per minute", LINK_INTAKE_LIMIT="10 per hour")
         init_link_throttle(app)
+    assert _counts()[0] == 1
+
+
+FIELDS = ("given_name", "family_name", "birth_date", "email", "phone", "message", "consent")
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    values=st.dictionaries(
+        st.sampled_from(FIELDS),
+        st.one_of(
+            st.text(max_size=60),
+            st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=3000),
+            st.sampled_from(["", " ", "\x00", "\u202e", "1990-13-45", "y", "a@b", "9" * 400]),
+        ),
+    ),
+    website=st.sampled_from(["", "", "", "x"]),
+)
+def test_random_intakes_never_fail_and_never_half_write(make, app, public, values, website):
+    app.config.update(LINK_OPEN_LIMIT="100000 per minute", LINK_INTAKE_LIMIT="100000 per hour")
+    init_link_throttle(app)
+    try:
+        link = db.session.scalar(select(ReferralLink)) or _link(make, kind="mixed")[0]
+        html = public.get(f"/r/{link.code}").get_data(as_text=True)
+        before = _counts()
+        data = {**_form(html), **values, "website": website}
+        response = public.post(f"/r/{link.code}", data=data)
+        assert response.status_code < 500
+        after = _counts()
+        if response.status_code == 302:
+            assert website == ""
+            assert after[:4] == tuple(n + 1 for n in before[:4])
+        else:
+            assert 400 <= response.status_code < 500
+            assert after == before
+    finally:
+        app.config.update(LINK_OPEN_LIMIT="60 per minute", LINK_INTAKE_LIMIT="10 per hour")
+
+
+def test_a_post_without_the_form_token_still_sends_once(make, public):
+    link, _, _ = _link(make)
+    html = public.get(f"/r/{link.code}").get_data(as_text=True)
+    data = {**GOOD, "csrf_token": _csrf(html)}
+    assert public.post(f"/r/{link.code}", data=data).status_code == 302
     assert _counts()[0] == 1

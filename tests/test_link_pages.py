@@ -77,3 +77,27 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, make):
     db.session.commit()
     assert client.get("/links").status_code == 302
     assert client.get(f"/links/{link.id}/qr.svg").status_code == 302
+
+
+def test_a_link_shared_by_one_of_the_members_clients(make, login):
+    network, owner, target, user = _setup(make)
+    mine = make.client(network, family_name="Sharer", created_by_member_id=owner.id)
+    theirs = make.client(network, family_name="Stranger")
+    client = login(user)
+    page = client.get("/links").get_data(as_text=True)
+    assert "Sharer" in page and "Stranger" not in page
+    bad = client.post(
+        "/links", data={"target_member_id": str(target.id), "owner_client_id": str(theirs.id)}
+    )
+    assert bad.status_code == 422 and db.session.scalar(select(ReferralLink)) is None
+    response = client.post(
+        "/links", data={"target_member_id": str(target.id), "owner_client_id": str(mine.id)}
+    )
+    assert response.status_code == 302
+    link = db.session.scalar(select(ReferralLink))
+    assert link.owner_client_id == mine.id and link.owner_member_id == owner.id
+    assert "shared by your client Ada Sharer" in client.get("/links").get_data(as_text=True)
+    public = client.application.test_client()
+    intake = public.get(f"/r/{link.code}").get_data(as_text=True)
+    assert "A client of Owner Accountants recommends Target Lawyers" in intake
+    assert "Sharer" not in intake

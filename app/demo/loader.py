@@ -40,6 +40,7 @@ from app.demo.referrals import (
 )
 from app.demo.writer import writer_for
 from app.extensions import db
+from app.links.demo import add_demo_links
 from app.models import Network, NetworkKind, User
 from app.referrals.day_counts import rebuild_day_counts
 
@@ -148,6 +149,7 @@ def load_demo(
     summary.users = writer.write("user_account", USER_COLUMNS, users) + len(summary.logins)
     writer.write("user_member", USER_MEMBER_COLUMNS, links)
     writer.sync_ids(["user_account"])
+    add_demo_links(casts)
 
     ids = NextIds(
         client=writer.next_id("client"),

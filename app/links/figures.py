@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ConversionKind, LinkConversion, LinkVisit
+from app.models import ConversionKind, LinkAttribution, LinkChannel, LinkConversion, LinkVisit
 
 
 def _month(column):
@@ -111,3 +111,41 @@ def monthly(link_ids: list[int], now: datetime | None = None, count: int = 12) -
             else:
                 months[key].closed = n
     return list(months.values())
+
+
+@dataclass
+class ChannelFunnel:
+    channel: LinkChannel
+    visits: int = 0
+    leads: int = 0
+    accepted: int = 0
+    closed: int = 0
+
+
+def by_channel(link_ids: list[int]) -> list[ChannelFunnel]:
+    """Visits per channel, and the conversions of the referrals whose credited visit came
+    through that channel (an intake with no known visit counts as `direct`)."""
+    funnels = {channel: ChannelFunnel(channel) for channel in LinkChannel}
+    if not link_ids:
+        return []
+    for channel, n in db.session.execute(
+        select(LinkVisit.channel, func.count())
+        .where(LinkVisit.link_id.in_(link_ids))
+        .group_by(LinkVisit.channel)
+    ):
+        funnels[LinkChannel(channel)].visits = n
+    channel = func.coalesce(LinkVisit.channel, LinkChannel.DIRECT.value)
+    for via, kind, n in db.session.execute(
+        select(channel, LinkConversion.kind, func.count())
+        .join(LinkAttribution, LinkAttribution.referral_id == LinkConversion.referral_id)
+        .outerjoin(LinkVisit, LinkVisit.id == LinkAttribution.visit_id)
+        .where(LinkConversion.link_id.in_(link_ids))
+        .group_by(channel, LinkConversion.kind)
+    ):
+        funnel = funnels[LinkChannel(via)]
+        name = ConversionKind(kind).value
+        if name == "lead":
+            funnel.leads = n
+        elif name in ("accepted", "closed"):
+            setattr(funnel, name, n)
+    return [f for f in funnels.values() if f.visits or f.leads or f.accepted or f.closed]

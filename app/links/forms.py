@@ -61,6 +61,12 @@ class IntakeForm(FlaskForm):
 class NewLinkForm(FlaskForm):
     owner_member_id = SelectField("Link of", validate_choice=False)
     target_member_id = SelectField("Clients who use it are sent to", validate_choice=False)
+    owner_client_id = SelectField(
+        "Shared by one of your clients (optional)",
+        validate_choice=False,
+        description="A client who passes the link on to friends; the referrals still come "
+        "from you.",
+    )
     label = StringField(
         "Name (for you)",
         validators=[Length(max=120)],

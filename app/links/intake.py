@@ -104,8 +104,10 @@ def submit_intake(
     or InvalidReferral with every field's problem; nothing is written then."""
     now = now or utcnow()
     ensure_open(link, now)
-    token = form.form_token if isinstance(form.form_token, str) else ""
-    if not FORM_TOKEN.fullmatch(token):
+    token = form.form_token if isinstance(form.form_token, str) else None
+    if not token:  # a program that posts the fields alone: no second post to recognise
+        token = secrets.token_urlsafe(24)
+    elif not FORM_TOKEN.fullmatch(token):
         raise Invalid("The form has expired. Reload the page and send it again.")
     earlier = db.session.scalar(select(LinkIntake).where(LinkIntake.form_token == token))
     if earlier is not None:

@@ -11,7 +11,7 @@ from app.auth.decorators import roles_required
 from app.auth.policy import visible_members
 from app.extensions import db
 from app.links.codes import grouped
-from app.links.figures import figures_of, monthly
+from app.links.figures import by_channel, figures_of, monthly
 from app.links.forms import ButtonForm, LinkEndForm, NewLinkForm
 from app.links.intake import intake_of_referral
 from app.links.service import (
@@ -25,11 +25,21 @@ from app.links.service import (
 from app.links.sharing import link_url, qr_png, qr_svg, shares_of
 from app.mail.links import external_url
 from app.models import LinkChannel, Member, ReferralLink, Role, utcnow
-from app.refusals import Refusal
+from app.referrals.clients import clients_to_choose
+from app.refusals import Invalid, Refusal
 
 bp = Blueprint("links", __name__, url_prefix="/links")
 MAX_LINKS = 200
 MAX_TARGETS = 300
+CHANNEL_LABELS = {
+    "direct": "Plain link",
+    "email": "E-mail",
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+    "copy": "Copied link",
+    "qr": "QR code",
+    "code": "Typed code",
+}
 
 
 @bp.app_template_global("link_intake_of")
@@ -58,6 +68,11 @@ def _prepare(form: NewLinkForm, owners: list[Member]) -> None:
         .order_by(Member.name)
         .limit(MAX_TARGETS)
     )
+    form.owner_client_id.choices = [SelectChoice("", "No one: the link is yours")] + [
+        SelectChoice(str(c.id), f"{c.family_name}, {c.given_name}")
+        for owner in owners
+        for c in clients_to_choose(current_user, owner, MAX_TARGETS)
+    ]
     form.target_member_id.choices = [SelectChoice("", "— choose a member —")] + [
         SelectChoice(str(m.id), f"{m.name}{' · ' + m.specialties[0] if m.specialties else ''}")
         for m in targets
@@ -82,6 +97,8 @@ def _page(form: NewLinkForm | None = None, status: int = 200):
         links=links,
         figures=figures_of(ids),
         months=monthly(ids),
+        channels=by_channel(ids),
+        channel_labels=CHANNEL_LABELS,
         form=form,
         owners=owners,
         button=ButtonForm(),
@@ -112,6 +129,7 @@ def create():
             current_user,
             form.target_member_id.data,
             owner_member_id=form.owner_member_id.data,
+            owner_client_id=form.owner_client_id.data or None,
             label=form.label.data,
             service=form.service.data,
             ends_at=form.ends_at.data,
@@ -160,7 +178,7 @@ def end(link_id: int):
     try:
         link = set_link_end(current_user, link_id, form.ends_at.data)
         db.session.commit()
-    except Refusal as exc:
+    except Invalid as exc:  # another's link stays a 404 (the error handler)
         db.session.rollback()
         flash(" ".join([exc.message, *exc.fields.values()]), "error")
         return redirect(url_for("links.index", _anchor=f"link-{link_id}"))

@@ -79,6 +79,13 @@ def test_a_client_comes_through_a_link_and_the_close_is_credited_to_it(
     expect(phone.get_by_text("Nia")).to_have_count(0)  # nothing about the client shown back
     _check_page(phone, "sent")
 
+    wide: Page = open_page()
+    wide.goto(path)
+    _check_page(wide, "intake at 1280")
+    wide.goto("/r?code=nothing-like-a-code")
+    expect(wide.get_by_text("No link has this code.")).to_be_visible()
+    _check_page(wide, "code not found")
+
     # 3. The worker delivers the confirmation over real SMTP; the client confirms.
     assert deliver_all() >= 1
     mail = next(m for m in smtp_server if m["To"] == "nia.okafor@example.org")
@@ -102,6 +109,7 @@ def test_a_client_comes_through_a_link_and_the_close_is_credited_to_it(
     source = staff.get_by_role("region", name="Sent by the client through a link")
     expect(source).to_contain_text("Harbour Accountants")
     expect(source).to_contain_text("e-mail address was confirmed")
+    _check_page(staff, "referral from a link")
     staff.get_by_role("button", name="Accept").click()
     expect(staff.locator(".status-block .badge.big")).to_have_text("Accepted")
     block = staff.locator("details", has=staff.get_by_text("Record the meeting", exact=True))
@@ -142,6 +150,8 @@ def test_a_client_comes_through_a_link_and_the_close_is_credited_to_it(
     )
     _check_page(mine, "my links")
     screenshot(mine, "my-links-360")
+    mine.set_viewport_size({"width": 1280, "height": 800})
+    _check_page(mine, "my links at 1280")
     mine.goto(f"/links/{link['id']}/card")
     expect(mine.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
     _check_page(mine, "card")
