@@ -129,24 +129,24 @@ def get_reward(reward_id: int):
 
 @operation(
     "POST",
-    f"/rewards/{REWARD_ID}/<any(approve,reject,reverse):action>",
+    f"/rewards/{REWARD_ID}/<any(approve,reject,reverse):decision>",
     "actOnReward",
     summary="Approve or reject a pending or held reward, or reverse one not yet paid",
     answer=(200, shapes.Reward, "The reward after the action."),
     errors=(400, 403, 404, 413, 415, 422),
     body=shapes.RewardAction,
-    path_schemas={"action": {"type": "string", "enum": list(ACTIONS)}},
+    path_schemas={"decision": {"type": "string", "enum": list(ACTIONS)}},
     idempotent=True,
     description="The network's coordinators and admins. Approving tells the earner.",
 )
 @idempotent
-def act_on_reward(reward_id: int, action: str):
+def act_on_reward(reward_id: int, decision: str):
     user = api_user()
     reward = review.reward_for(user, reward_id)
     body = validated(shapes.RewardAction, json_object())
-    if action == "approve":
+    if decision == "approve":
         review.approve(user, reward)
     else:
-        ACTIONS[action](user, reward, {"note": body.note})
+        ACTIONS[decision](user, reward, {"note": body.note})
     payload, status, _headers = answer(as_json(shapes.plain(shapes.Reward, reward)))
     return payload, status

@@ -118,13 +118,13 @@ def new_programme():
     return render_template("rewards/programme_form.html", form=form)
 
 
-@bp.route("/programmes/<int:programme_id>/<any(pause,resume):action>", methods=["POST"])
+@bp.route("/programmes/<int:programme_id>/<any(pause,resume):toggle>", methods=["POST"])
 @login_required
-def pause_or_resume(programme_id: int, action: str):
+def pause_or_resume(programme_id: int, toggle: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     programme = programme_for(current_user, programme_id)
-    set_active(current_user, programme, action == "resume")
+    set_active(current_user, programme, toggle == "resume")
     db.session.commit()
     flash(f"Programme “{programme.name}” is {'running' if programme.active else 'paused'}.")
     return redirect(url_for("rewards.programmes"))
@@ -170,12 +170,14 @@ def _table(found, table: str) -> list[dict]:
     return {"referrers": found.referrers, "months": found.months, "channels": found.channels}[table]
 
 
-@bp.route("/programmes/<int:programme_id>/report-<any(" + ",".join(REPORT_TABLES) + "):table>.csv")
+@bp.route(
+    "/programmes/<int:programme_id>/report-<any(" + ",".join(REPORT_TABLES) + "):figures>.csv"
+)
 @roles_required(*MANAGERS)
-def report_csv(programme_id: int, table: str):
+def report_csv(programme_id: int, figures: str):
     found = report_programme(current_user, programme_id)
-    response = Response(as_csv(_table(found, table)), mimetype="text/csv")
-    name = f"refnet-programme-{programme_id}-{table}.csv"
+    response = Response(as_csv(_table(found, figures)), mimetype="text/csv")
+    name = f"refnet-programme-{programme_id}-{figures}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -213,15 +215,15 @@ ACTIONS = {
 }
 
 
-@bp.route("/<int:reward_id>/<any(approve,reject,reverse,redeem):action>", methods=["POST"])
+@bp.route("/<int:reward_id>/<any(approve,reject,reverse,redeem):decision>", methods=["POST"])
 @login_required
-def act(reward_id: int, action: str):
+def act(reward_id: int, decision: str):
     form = NoteActionForm()
     if not form.validate_on_submit():
         abort(400)
     reward = review.reward_for(current_user, reward_id)
     try:
-        ACTIONS[action](current_user, reward, {"note": form.note.data})
+        ACTIONS[decision](current_user, reward, {"note": form.note.data})
     except Invalid as refused:
         db.session.rollback()
         flash(" ".join([refused.message, *refused.fields.values()]), "error")
