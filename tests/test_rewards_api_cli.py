@@ -124,3 +124,56 @@ def test_coordinators_download_the_same_payout_csv(make, login):
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert "Harbour Accountants" in csv.get_data(as_text=True)
     assert browser.get(f"/rewards/payouts/{world.network.id}/N0-nope.csv").status_code == 404
+
+
+def test_the_member_that_gives_credit_marks_it_used(client, make):
+    world = professional_world(make)
+    from app.rewards.programmes import ProgrammeInput, set_up_programme
+
+    set_up_programme(
+        world.receiver_user,
+        ProgrammeInput(name="Credit with us", reward_kind="credit", amount="25", auto_approve=True),
+    )
+    db.session.commit()
+    _, (reward,) = converted(make, world)
+    assert reward.status == RewardStatus.APPROVED
+    earner = _auth(world.referrer_user)
+    assert (
+        client.post(f"{API}/rewards/{reward.id}/redeem", json={}, headers=earner).status_code == 403
+    )
+    giver = _auth(world.receiver_user)
+    used = client.post(f"{API}/rewards/{reward.id}/redeem", json={}, headers=giver)
+    assert used.status_code == 200 and used.get_json()["status"] == "redeemed"
+    again = client.post(f"{API}/rewards/{reward.id}/redeem", json={}, headers=giver)
+    assert again.status_code == 422
+
+
+def test_a_client_who_earns_is_told_by_email(make):
+    world = professional_world(make)
+    programme(world, rewarded="client", reward_kind="points", amount="10", auto_approve=True)
+    _, (reward,) = converted(make, world, email="nia@example.org")
+    assert reward.earner_client_id is not None
+    from app.models import OutboxMessage
+
+    (mail,) = db.session.scalars(select(OutboxMessage)).all()
+    assert mail.to == "nia@example.org" and "10 points" in mail.body
+
+
+def test_hostile_programme_forms_give_no_server_error(make, login):
+    world = professional_world(make)
+    browser = login(world.coordinator)
+    for data in (
+        {"network_id": "999999", "reward_kind": "fixed"},
+        {"network_id": str(world.network.id), "reward_kind": "gold", "amount": "1e400"},
+        {
+            "network_id": str(world.network.id),
+            "reward_kind": "fixed",
+            "amount": "NaN",
+            "name": "x" * 5000,
+            "window_days": "-1",
+            "tier_from": "1e9",
+        },
+    ):
+        response = browser.post("/rewards/programmes/new", data=data)
+        assert response.status_code in (400, 422), data
+    assert db.session.query(Programme).count() == 0

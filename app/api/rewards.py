@@ -25,7 +25,12 @@ from app.rewards.programmes import (
 
 PROGRAMME_ID = "<int(min=1, max=2147483647):programme_id>"
 REWARD_ID = "<int(min=1, max=2147483647):reward_id>"
-ACTIONS = {"approve": review.approve, "reject": review.reject, "reverse": review.reverse}
+ACTIONS = {
+    "approve": review.approve,
+    "reject": review.reject,
+    "reverse": review.reverse,
+    "redeem": review.redeem,
+}
 
 
 def _network_filter() -> int | None:
@@ -129,23 +134,25 @@ def get_reward(reward_id: int):
 
 @operation(
     "POST",
-    f"/rewards/{REWARD_ID}/<any(approve,reject,reverse):decision>",
+    f"/rewards/{REWARD_ID}/<any(approve,reject,reverse,redeem):decision>",
     "actOnReward",
-    summary="Approve or reject a pending or held reward, or reverse one not yet paid",
+    summary="Approve or reject a pending or held reward, reverse one not yet paid, or mark "
+    "an approved credit, discount, points or service used (redeem)",
     answer=(200, shapes.Reward, "The reward after the action."),
     errors=(400, 403, 404, 413, 415, 422),
     body=shapes.RewardAction,
     path_schemas={"decision": {"type": "string", "enum": list(ACTIONS)}},
     idempotent=True,
-    description="The network's coordinators and admins. Approving tells the earner.",
+    description="The network's coordinators and admins; redeem also the users of the member "
+    "that gives the reward. Approving tells the earner.",
 )
 @idempotent
 def act_on_reward(reward_id: int, decision: str):
     user = api_user()
     reward = review.reward_for(user, reward_id)
     body = validated(shapes.RewardAction, json_object())
-    if decision == "approve":
-        review.approve(user, reward)
+    if decision in ("approve", "redeem"):
+        ACTIONS[decision](user, reward)
     else:
         ACTIONS[decision](user, reward, {"note": body.note})
     payload, status, _headers = answer(as_json(shapes.plain(shapes.Reward, reward)))

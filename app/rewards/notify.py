@@ -12,6 +12,11 @@ from app.models import Notification, Reward, User, user_member
 from app.models.programme import RewardKind
 
 
+def _whole(amount) -> str:
+    """100.00 points read 100 (never 1E+2)."""
+    return "" if amount is None else format(amount.normalize(), "f")
+
+
 def describe(reward: Reward) -> str:
     """The reward in words: "50.00 account credit", "10% discount", "our thanks"."""
     amount = reward.amount
@@ -19,7 +24,7 @@ def describe(reward: Reward) -> str:
         RewardKind.CREDIT: f"{amount} account credit",
         RewardKind.DISCOUNT: f"{amount}% discount",
         RewardKind.FIXED: f"{amount} fixed reward",
-        RewardKind.POINTS: f"{amount.normalize() if amount is not None else ''} points",
+        RewardKind.POINTS: f"{_whole(amount)} points",
         RewardKind.SERVICE: reward.description or "a service",
         RewardKind.THANKS: "thanks",
     }
