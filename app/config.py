@@ -76,8 +76,8 @@ class Config:
         self.LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "10 per 15 minutes")
         self.LOGIN_SLOW_RATE = os.environ.get("LOGIN_SLOW_RATE", "1 per 10 seconds")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-        # The public link pages (app/links/throttle.py), per address: opening `/r/<code>` or
-        # trying codes (an unknown code counts too), and sending the intake form.
+        # The public link pages (app/links/throttle.py), per address: every request to
+        # `/r/<code>` (trying codes too), and intakes that made a referral.
         self.LINK_OPEN_LIMIT = os.environ.get("LINK_OPEN_LIMIT", "60 per minute")
         self.LINK_INTAKE_LIMIT = os.environ.get("LINK_INTAKE_LIMIT", "10 per hour")
         self.INVITE_MAX_AGE = timedelta(hours=int(os.environ.get("INVITE_MAX_AGE_HOURS", "72")))

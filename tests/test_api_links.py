@@ -81,3 +81,32 @@ def test_refusals_and_other_peoples_links(client, make, db):
         assert client.get(f"/api/v1/links/{link['id']}/qr.png", headers=other).status_code == 404
         assert client.get("/api/v1/links", headers=other).json["items"] == []
     assert client.post("/api/v1/links", json={"target_member_id": target.id}).status_code == 401
+
+
+def test_the_referral_says_which_link_it_came_through(client, make, db):
+    _network, owner, _second, target = _net(make)
+    headers = bearer(db, make.practitioner(owner))
+    link = client.post("/api/v1/links", json={"target_member_id": target.id}, headers=headers).json
+    client.get(f"/r/{link['code']}?c=qr")
+    response = client.post(
+        f"/r/{link['code']}",
+        data={
+            "given_name": "Nia",
+            "family_name": "Okafor",
+            "email": "nia@example.org",
+            "message": "A contract to review.",
+        },
+    )
+    assert response.status_code == 302
+    receiver = bearer(db, make.practitioner(target))
+    items = client.get("/api/v1/referrals?box=inbox", headers=receiver).json["items"]
+    referral = client.get(f"/api/v1/referrals/{items[0]['id']}", headers=receiver).json
+    assert referral["link"] == {
+        "link_id": link["id"],
+        "source_link_id": link["id"],
+        "touch": "last",
+        "channel": "qr",
+        "email_confirmed": False,
+        "possible_duplicate_of": None,
+    }
+    assert referral["sender_id"] == owner.id

@@ -223,6 +223,12 @@ def test_the_public_page_is_throttled_per_address(make, app, public):
         other = public.get(f"/r/{link.code}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
         assert other.status_code == 200
         html = other.get_data(as_text=True)
+        refused = public.post(
+            f"/r/{link.code}",
+            data={**GOOD, **_form(html), "email": ""},
+            environ_base={"REMOTE_ADDR": "10.0.0.9"},
+        )
+        assert refused.status_code == 422  # writes nothing, uses none of the intake quota
         first = public.post(
             f"/r/{link.code}",
             data={**GOOD, **_form(html)},
@@ -287,3 +293,14 @@ def test_a_post_without_the_form_token_still_sends_once(make, public):
     data = {**GOOD, "csrf_token": _csrf(html)}
     assert public.post(f"/r/{link.code}", data=data).status_code == 302
     assert _counts()[0] == 1
+
+
+def test_a_target_that_takes_no_referrals_is_said_before_the_form(make, public):
+    link, _, target = _link(make)
+    target.accepting = False
+    db.session.commit()
+    response = public.get(f"/r/{link.code}")
+    assert response.status_code == 409
+    assert "not taking new requests" in response.get_data(as_text=True)
+    assert 'name="given_name"' not in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(LinkVisit)) == 0

@@ -147,6 +147,19 @@ class ReferralClient(Part):
     )
 
 
+class ReferralSource(Part):
+    """Where a referral that a client sent themselves came from (docs/links.md)."""
+
+    link_id: Id = Field(description="The link credited with it (first or last touch).")
+    source_link_id: Id = Field(description="The link whose intake form the client filled in.")
+    touch: Literal["first", "last"]
+    channel: str | None = Field(description="The channel of the credited visit, if known.")
+    email_confirmed: bool = Field(description="The client confirmed their e-mail address.")
+    possible_duplicate_of: Id | None = Field(
+        description="An open referral of the same person to the same receiver (last 30 days)."
+    )
+
+
 class Referral(ReferralSummary):
     """The whole referral as the caller may see it, with what the caller may do next."""
 
@@ -189,6 +202,9 @@ class Referral(ReferralSummary):
     events: list[ReferralEvent]
     allowed_actions: list[UserAction] = Field(
         description="What the caller may do now; POST each to actions/{action}."
+    )
+    link: ReferralSource | None = Field(
+        default=None, description="Set when the client sent themselves through a link."
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from app.api import schemas
+from app.links.intake import source_of
 from app.models import Member, Referral, User
 from app.referrals.access import parties_of
 from app.referrals.states import allowed_actions
@@ -38,6 +39,7 @@ class _AsSeenBy:
         self._referral = referral
         parties = parties_of(user, referral)
         self.allowed_actions = [t.action for t in allowed_actions(referral.status, parties)]
+        self.link = source_of(referral.id)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._referral, name)

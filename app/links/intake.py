@@ -29,7 +29,7 @@ from app.links.codes import grouped
 from app.links.conversions import record_lead
 from app.mail.links import external_url
 from app.mail.outbox import queue_email
-from app.models import LinkIntake, LinkVisit, ReferralLink, utcnow
+from app.models import LinkAttribution, LinkIntake, LinkVisit, ReferralLink, utcnow
 from app.referrals.clients import ClientInput
 from app.referrals.errors import InvalidReferral
 from app.referrals.service import NewReferral, send_for_client
@@ -225,3 +225,19 @@ def confirm_intake(token, *, now: datetime | None = None) -> LinkIntake:
 
 def intake_of_referral(referral_id: int) -> LinkIntake | None:
     return db.session.scalar(select(LinkIntake).where(LinkIntake.referral_id == referral_id))
+
+
+def source_of(referral_id: int) -> dict | None:
+    """Where a referral came from, for the API: None unless a client sent it through a link."""
+    intake = intake_of_referral(referral_id)
+    attribution = db.session.get(LinkAttribution, referral_id)
+    if intake is None or attribution is None:
+        return None
+    return {
+        "link_id": attribution.link_id,
+        "source_link_id": intake.link_id,
+        "touch": attribution.touch.value,
+        "channel": attribution.visit.channel.value if attribution.visit else None,
+        "email_confirmed": intake.confirmed,
+        "possible_duplicate_of": intake.possible_duplicate_of_id,
+    }

@@ -109,6 +109,9 @@ def intake(code: str):
     now = utcnow()
     if not link.open_at(now):
         return _closed()
+    if not link.target_member.receives_referrals:  # said before the form, not after it
+        db.session.rollback()
+        return _page("links/public/not_accepting.html", 409, target=link.target_member)
     if request.method == "GET" and code != link.code:  # one address: `abcde-fghjk` leads here
         return redirect(url_for("links_public.intake", code=link.code, c=request.args.get("c")))
     touches = read_touches(request.cookies.get(COOKIE))
@@ -138,6 +141,7 @@ def intake(code: str):
             now=now,
         )
         db.session.commit()
+        link_throttle().sent(address)
     except LinkClosed:
         return _closed()
     except InvalidReferral as exc:

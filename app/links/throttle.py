@@ -1,6 +1,7 @@
 """Rate limits of the public link pages, per address (the `limits` library, as the sign-in
 throttle in app/auth/throttle.py, in RATELIMIT_STORAGE_URI): opening links and trying codes
-(LINK_OPEN_LIMIT; enumeration stays slow), and sending the intake (LINK_INTAKE_LIMIT)."""
+(LINK_OPEN_LIMIT, every request; enumeration stays slow), and intakes that made a referral
+(LINK_INTAKE_LIMIT)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,12 @@ class LinkThrottle:
         return self._limiter.hit(self._open, "link-open", address)
 
     def may_send(self, address: str) -> bool:
-        """Counts this intake; False past the limit."""
-        return self._limiter.hit(self._intake, "link-intake", address)
+        """False when this address sent its quota of intakes (counted by `sent`). Refused
+        posts write nothing and count against the opening limit only."""
+        return self._limiter.test(self._intake, "link-intake", address)
+
+    def sent(self, address: str) -> None:
+        self._limiter.hit(self._intake, "link-intake", address)
 
 
 def init_link_throttle(app) -> None:
