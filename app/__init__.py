@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from app.notifications.views import bp as notifications_bp
     from app.referrals.views import bp as referrals_bp
     from app.reports.views import bp as reports_bp
+    from app.rewards.views import bp as rewards_bp
     from app.tokens.views import bp as tokens_bp
     from app.users.views import bp as users_bp
 
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
         referrals_bp,
         advice_bp,
         reports_bp,
+        rewards_bp,
         notifications_bp,
         followup_bp,
         worklist_bp,

@@ -173,12 +173,14 @@ def init_cli(app: Flask) -> None:
     from app.followup.cli import reminders_cli
     from app.members.cli import members_cli
     from app.reports.cli import reports_cli
+    from app.rewards.cli import rewards_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(referrals_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(rewards_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(members_cli)
     app.cli.add_command(fhir_cli)

@@ -29,6 +29,8 @@ from app.models import (
     Message,
     Notification,
     OutboxMessage,
+    Programme,
+    Reward,
     Role,
     UserSession,
     utcnow,
@@ -242,6 +244,32 @@ def world(make, db, app):
     db.session.add_all([signed_in, undelivered])
     link = create_link(None, b.id, owner_member_id=a.id, label="MARKER-REASON-7731 link")
     db.session.commit()
+    # A thanks programme of the victim's clinical network (its name carries a marker) and
+    # the reward it gave the sender.
+    programme = Programme(
+        network_id=victim_network.id,
+        owner_member_id=b.id,
+        name="Thanks from Victim Cardiology Clinic",
+        clinical=True,
+        rewarded="referrer",
+        reward_kind="thanks",
+        stage="closed",
+        leaderboard=False,
+    )
+    db.session.add(programme)
+    db.session.flush()
+    reward = Reward(
+        programme_id=programme.id,
+        network_id=victim_network.id,
+        clinical=True,
+        referral_id=referral.id,
+        earner_role="referrer",
+        earner_member_id=a.id,
+        stage="closed",
+        kind="thanks",
+    )
+    db.session.add(reward)
+    db.session.commit()
     ids = {
         "referral_id": referral.id,
         "member_id": b.id,
@@ -262,8 +290,15 @@ def world(make, db, app):
         "token": "not-a-valid-invitation",
         "table": "members",
         "fmt": "csv",
+        "programme_id": programme.id,
+        "reward_id": reward.id,
+        "toggle": "pause",
+        "decision": "approve",
+        "figures": "summary",
+        "batch": "N1-20260101000000-abcdef",
     }
     return {
+        "reward": reward,
         "users": users,
         "ids": ids,
         "referral": referral,

@@ -146,6 +146,8 @@ def test_outsiders_never_see_or_change_the_victims_records(app, db, world, who):
             "logical_id",
             "job_id",
             "link_id",
+            "programme_id",
+            "reward_id",
         }
         if touches_victim:
             assert response.status_code in (403, 404), f"{where} answered {response.status_code}"

@@ -26,7 +26,17 @@ from app.api.openapi import build_document
 from app.api.registry import OPERATIONS
 from app.config import TestConfig
 from app.links.service import create_link
-from app.models import AdviceRequest, Referral, ReferralKind, Role, Status, User, utcnow
+from app.models import (
+    AdviceRequest,
+    Programme,
+    Referral,
+    ReferralKind,
+    Reward,
+    Role,
+    Status,
+    User,
+    utcnow,
+)
 from app.referrals.access import parties_of
 from app.referrals.states import allowed_actions
 from tests.test_api import bearer
@@ -54,6 +64,8 @@ class Seeded:
     link_ids: list[int]
     network_id: int
     coordinator_headers: dict[str, str]  # network reports are for coordinators and admins
+    programme_id: int = 0
+    reward_ids: tuple[int, ...] = ()
 
 
 @pytest.fixture
@@ -88,7 +100,10 @@ def seeded(make, db) -> Seeded:
     db.session.commit()
     links = [create_link(user, other.id, label=f"Link {n}") for n in range(3)]
     db.session.commit()
+    programme, rewards = _thanks(db, network, mine, referrals)
     return Seeded(
+        programme_id=programme.id,
+        reward_ids=tuple(r.id for r in rewards),
         headers=bearer(db, user),
         user_id=user.id,
         member_ids=[mine.id, other.id, full.id],
@@ -99,6 +114,47 @@ def seeded(make, db) -> Seeded:
         network_id=network.id,
         coordinator_headers=bearer(db, make.user(Role.COORDINATOR, networks=[network])),
     )
+
+
+def _thanks(db, network, earner, referrals):
+    """A thanks programme (the network is mixed: clinical rules) and pending rewards."""
+    programme = Programme(
+        network_id=network.id,
+        name="Thank you",
+        clinical=True,
+        rewarded="referrer",
+        reward_kind="thanks",
+        stage="closed",
+    )
+    db.session.add(programme)
+    db.session.flush()
+    rewards = [
+        Reward(
+            programme_id=programme.id,
+            network_id=network.id,
+            clinical=True,
+            referral_id=referral.id,
+            earner_role="referrer",
+            earner_member_id=earner.id,
+            stage="closed",
+            kind="thanks",
+        )
+        for referral in referrals[:8]
+    ]
+    db.session.add_all(rewards)
+    db.session.commit()
+    return programme, rewards
+
+
+def _steer_rewards(case: Case, seeded: Seeded, pick: int) -> None:
+    parameters = case.path_parameters or {}
+    if "programme_id" in parameters:
+        parameters["programme_id"] = seeded.programme_id
+    if "reward_id" in parameters:
+        parameters["reward_id"] = seeded.reward_ids[pick % len(seeded.reward_ids)]
+        seeded.headers.update(seeded.coordinator_headers)  # approving is for coordinators
+    if case.operation.path == "/programmes" and case.method == "POST":
+        case.body = {"name": "Thanks", "reward_kind": "thanks"}
 
 
 def _steer_advice(case: Case, seeded: Seeded, pick: int, db) -> None:
@@ -140,6 +196,7 @@ def steer(case: Case, seeded: Seeded, pick: int, db) -> None:
                 parameters["action"] = allowed[pick % len(allowed)].action.value
     if "advice_id" in parameters:
         _steer_advice(case, seeded, pick, db)
+    _steer_rewards(case, seeded, pick)
     if "link_id" in parameters:
         parameters["link_id"] = seeded.link_ids[pick % len(seeded.link_ids)]
     if case.operation.path == "/links" and case.method == "POST" and isinstance(case.body, dict):

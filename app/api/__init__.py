@@ -25,6 +25,7 @@ from app.api import (  # noqa: E402, F401 - routes register on bp
     openapi,
     referrals,
     reports,
+    rewards,
 )
 from app.api.auth import authenticate  # noqa: E402
 from app.api.errors import init_error_handlers  # noqa: E402

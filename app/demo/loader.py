@@ -43,6 +43,7 @@ from app.extensions import db
 from app.links.demo import add_demo_links
 from app.models import Network, NetworkKind, User
 from app.referrals.day_counts import rebuild_day_counts
+from app.rewards.demo import add_demo_programmes
 
 MIN_MEMBERS = 4  # a GP and a cardiologist, a lawyer and an accountant
 BATCH_SIZE = 20_000
@@ -150,6 +151,7 @@ def load_demo(
     writer.write("user_member", USER_MEMBER_COLUMNS, links)
     writer.sync_ids(["user_account"])
     add_demo_links(casts)
+    add_demo_programmes(casts)
 
     ids = NextIds(
         client=writer.next_id("client"),

@@ -66,7 +66,14 @@ def record_conversion(
     )
     db.session.add(conversion)
     db.session.flush()
+    _tell_rewards(referral, kind.value, conversion, now)
     return conversion
+
+
+def _tell_rewards(referral: Referral, action: str, conversion, now: datetime) -> None:
+    from app.rewards.hooks import on_link_event  # rewards build on links, not the reverse
+
+    on_link_event(referral, action, conversion, now)
 
 
 def record_lead(referral: Referral, now: datetime) -> LinkConversion | None:
@@ -78,6 +85,8 @@ def on_referral_action(referral: Referral, action: str, now: datetime) -> LinkCo
     credit of the original; a status that is a conversion is counted."""
     if action == "forward" and referral.forwarded_to_id is not None:
         _credit_copy(referral, referral.forwarded_to_id)
+    if action == "cancel":
+        _tell_rewards(referral, action, None, now)
     kind = CONVERSION_OF_STATUS.get(referral.status)
     if kind is None:
         return None

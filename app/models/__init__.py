@@ -37,8 +37,10 @@ from app.models.mfa import MfaEnrolment, RecoveryCode
 from app.models.network import Network
 from app.models.notification import Notification
 from app.models.outbox import OutboxMessage
+from app.models.programme import Programme
 from app.models.referral import Referral, ReferralDayCount, ReferralEvent
 from app.models.reminder import FollowupMark, Reminder, ReminderDigest
+from app.models.reward import Reward, RewardStatus
 from app.models.user import User, user_member, user_network
 from app.models.user_session import UserSession
 
@@ -73,6 +75,7 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "Priority",
+    "Programme",
     "ReasonCode",
     "RecoveryCode",
     "Referral",
@@ -83,6 +86,8 @@ __all__ = [
     "ReferralLink",
     "Reminder",
     "ReminderDigest",
+    "Reward",
+    "RewardStatus",
     "Role",
     "Specialty",
     "Status",

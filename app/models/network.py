@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, String, false
+from sqlalchemy import JSON, CheckConstraint, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -70,6 +70,13 @@ class Network(Base):
         default=False, server_default=false(), deferred=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Reward programmes (app/rewards): a professional network may allow rewards worth money,
+    # off by default; then the intake page shows the disclosure. Clinical networks never.
+    # Deferred, no Python default: see health_rule.
+    monetary_rewards_allowed: Mapped[bool] = mapped_column(server_default=false(), deferred=True)
+    reward_disclosure: Mapped[str | None] = mapped_column(Text, deferred=True)
+
+    __mapper_args__ = {"eager_defaults": False}
 
     @property
     def is_clinical(self) -> bool:
