@@ -135,3 +135,21 @@ class PartnerTable(BaseModel):
     period: Period
     items: list[Partner]
     months: list[BalanceMonth]
+
+
+class SuggestionQuery(BaseModel):
+    specialty: str = Field(min_length=1, max_length=80, description="The specialty wanted.")
+
+
+class Suggestion(BaseModel):
+    member_id: Id
+    member_name: str
+    city: str | None
+    score: int = Field(description="Points of the documented score (docs/reports.md).")
+    reasons: list[str] = Field(description="What the score is made of, in words.")
+    distance_km: float | None = Field(description="From the sender, when both have coordinates.")
+
+
+class SuggestionList(BaseModel):
+    specialty: str
+    items: list[Suggestion]

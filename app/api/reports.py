@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
+from app import fields as f
 from app.api import report_schemas as shapes
 from app.api.auth import api_user
 from app.api.errors import invalid
@@ -105,5 +106,30 @@ def member_partners(member_id: int):
             period=_period(filters),
             items=[shapes.Partner(**p.as_row()) for p in found],
             months=[shapes.BalanceMonth(**m.as_row()) for m in months],
+        )
+    )
+
+
+@operation(
+    "GET",
+    f"/reports/members/{MEMBER_ID}/suggestions",
+    "getSendSuggestions",
+    summary="Whom the member might send a client of a specialty to, best score first",
+    answer=(200, shapes.SuggestionList, "Up to five accepting members, with the reasons."),
+    errors=(403, 404, 422),
+    query=shapes.SuggestionQuery,
+    description="The member's own users. The score: docs/reports.md, Suggestions.",
+)
+def send_suggestions(member_id: int):
+    terms, problems = f.search_terms(request.args, ("specialty",), max_len=80)
+    specialty = terms["specialty"]
+    if not problems and not specialty:
+        problems["specialty"] = "Give the specialty wanted."
+    if problems:
+        raise invalid(problems, "No suggestions: check the specialty.")
+    found = service.send_suggestions(api_user(), member_id, specialty)
+    return as_json(
+        shapes.SuggestionList(
+            specialty=specialty, items=[shapes.Suggestion(**s.as_row()) for s in found]
         )
     )

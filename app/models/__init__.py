@@ -26,6 +26,7 @@ from app.models.notification import Notification
 from app.models.outbox import OutboxMessage
 from app.models.referral import Referral, ReferralDayCount, ReferralEvent
 from app.models.reminder import FollowupMark, Reminder, ReminderDigest
+from app.models.thanks import Thanks
 from app.models.user import User, user_member, user_network
 from app.models.user_session import UserSession
 
@@ -61,6 +62,7 @@ __all__ = [
     "Role",
     "Specialty",
     "Status",
+    "Thanks",
     "ThreadRead",
     "User",
     "UserSession",

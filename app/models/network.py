@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, String
+from sqlalchemy import JSON, CheckConstraint, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -64,6 +64,10 @@ class Network(Base):
     # Deferred: read only by the reports, so that loading a network never needs it (code
     # and tests that run against an older revision of the schema keep working).
     health_rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
+    # The "most thanked / most completed" table on the network report (off: not shown).
+    show_leaderboard: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), deferred=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -38,6 +38,7 @@ from app.referrals.listing import (
 from app.referrals.service import perform
 from app.referrals.states import allowed_actions, transition_for
 from app.referrals.vocabulary import words
+from app.reports.service import referral_alternatives
 from app.threads.forms import MessageForm
 from app.threads.places import referral_thread
 from app.threads.posting import blank_message_form, post_from_form
@@ -180,6 +181,7 @@ def _render_detail(
         messages=messages,
         message_form=message_form or blank_message_form(),
         advice=advice_of_referral(current_user, referral),
+        alternatives=referral_alternatives(current_user, referral),
     ), status
 
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from app.auth.policy import managed_network_ids, manages_network, sees_network
 from app.extensions import db
 from app.members.service import member_for
-from app.models import Member, Network, User, utcnow
+from app.models import Member, Network, Referral, Status, User, utcnow
 from app.refusals import Forbidden, NotFound
-from app.reports import health, members, network, pairs, partners
+from app.reports import health, members, network, pairs, partners, suggestions
 from app.reports.health import Health
 from app.reports.members import MemberFigures
 from app.reports.network import NetworkFigures
@@ -25,6 +26,9 @@ from app.reports.partners import BalanceMonth, Partner
 from app.reports.reasons import AdviceCounts, ReasonCount, advice_counts, reason_counts
 from app.reports.scope import Scope, days_scope
 from app.reports.sql import tune_for_reports
+from app.reports.suggestions import Suggestion
+
+COORDINATES = (undefer(Member.latitude), undefer(Member.longitude))
 
 
 def network_for_report(actor: User | None, network_id: int) -> Network:
@@ -223,3 +227,38 @@ def member_reciprocity(actor: User | None, member: Member) -> MemberReciprocity 
     if not may_see_partners(actor, member):
         return None
     return MemberReciprocity(partners.partners(member.id), partners.balance_by_month(member.id))
+
+
+SUGGESTIONS = 5
+ALTERNATIVES = 3
+
+
+def send_suggestions(
+    actor: User | None, sender_id: int, specialty: str, limit: int = SUGGESTIONS
+) -> list[Suggestion]:
+    """Whom the sender might send a client of this specialty to, best score first. Only for
+    the sender's own users (and the operator)."""
+    sender = member_for(actor, sender_id)
+    if actor is not None and sender_id not in actor.member_ids:
+        raise Forbidden("Only the member's own users see whom it might send a client to.")
+    sender = db.session.scalar(select(Member).options(*COORDINATES).where(Member.id == sender.id))
+    found = suggestions.candidates(sender, [specialty], set(), utcnow())
+    return suggestions.ranked(found)[:limit]
+
+
+def referral_alternatives(actor: User | None, referral: Referral) -> list[Suggestion]:
+    """After a decline or an expiry, three accepting members of the declined receiver's
+    specialty (the one the referral's service names, when it names one), nearest the sender
+    first; for the sender's users only (empty for anyone else, and for other statuses)."""
+    if referral.status not in (Status.DECLINED, Status.EXPIRED):
+        return []
+    if actor is not None and referral.sender_id not in actor.member_ids:
+        return []
+    sender = db.session.scalar(
+        select(Member).options(*COORDINATES).where(Member.id == referral.sender_id)
+    )
+    names = referral.receiver.specialties
+    named = [n for n in names if n.lower() == (referral.service or "").strip().lower()]
+    exclude = {referral.receiver_id}
+    found = suggestions.candidates(sender, named or names, exclude, utcnow())
+    return suggestions.nearest(found)[:ALTERNATIVES]
