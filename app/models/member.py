@@ -22,7 +22,7 @@ class Member(Base):
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         CheckConstraint(
             "(latitude IS NULL AND longitude IS NULL) OR "
-            "(latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180)",
+            "(abs(latitude) <= 90 AND abs(longitude) <= 180)",
             name="coordinates_valid",
         ),
         Index("ix_member_network_id_active_name", "network_id", "active", "name"),

@@ -30,7 +30,7 @@ def upgrade():
         batch_op.create_check_constraint(
             op.f("ck_member_coordinates_valid"),
             "(latitude IS NULL AND longitude IS NULL) OR "
-            "(latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180)",
+            "(abs(latitude) <= 90 AND abs(longitude) <= 180)",
         )
     with op.batch_alter_table("network", schema=None) as batch_op:
         batch_op.add_column(
