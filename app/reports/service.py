@@ -12,12 +12,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
+from app.audit.service import record
 from app.auth.policy import managed_network_ids, manages_network, sees_network
 from app.extensions import db
 from app.members.service import member_for
 from app.models import Member, Network, Referral, Status, User, utcnow
 from app.refusals import Forbidden, NotFound
-from app.reports import health, members, network, pairs, partners, suggestions
+from app.reports import health, members, network, pairs, partners, suggestions, thanks
 from app.reports.health import Health
 from app.reports.members import MemberFigures
 from app.reports.network import NetworkFigures
@@ -96,6 +97,7 @@ class NetworkReport:
     lapsed: list[dict]
     reasons: list[ReasonCount]
     advice: AdviceCounts
+    recognition: Recognition | None = None
 
 
 def network_report(actor: User | None, scope: Scope) -> NetworkReport:
@@ -120,6 +122,23 @@ def network_report(actor: User | None, scope: Scope) -> NetworkReport:
         lapsed_givers(actor, scope, rows),
         reason_counts(scope),
         advice_counts(scope, utcnow()),
+        recognition(found, scope, rows),
+    )
+
+
+@dataclass
+class Recognition:
+    """Thanks in the period; the leaderboard only when the network shows it."""
+
+    count: int
+    recent: list[dict]
+    leaderboard: list[thanks.Recognition] | None
+
+
+def recognition(found: Network, scope: Scope, rows: list[MemberFigures]) -> Recognition:
+    board = thanks.leaderboard(found, scope, rows) if found.show_leaderboard else None
+    return Recognition(
+        thanks.thanks_count(found.id, scope), thanks.recent_thanks(found.id, scope), board
     )
 
 
@@ -212,6 +231,30 @@ def set_health_rule(actor: User | None, network_id: int, rule: object) -> Networ
     """Store the network's traffic-light thresholds (validated; missing parts: defaults)."""
     found = network_for_report(actor, network_id)
     found.health_rule = health.validated_rule(rule)
+    record("update", "network", network_id, user=actor, detail="health rule")
+    db.session.flush()
+    return found
+
+
+def set_report_settings(
+    actor: User | None, network_id: int, values: dict, show_leaderboard: bool
+) -> Network:
+    """The settings form: every health threshold (validated, each mistake named on its
+    field) and whether the report shows the leaderboard. Audited; nothing is written when
+    any part is refused."""
+    found = network_for_report(actor, network_id)
+    rule = health.rule_from_form(values)
+    changed = [
+        name
+        for name, value in health.form_values(rule).items()
+        if health.form_values(health.rule_of(found))[name] != value
+    ]
+    found.health_rule = rule
+    if bool(show_leaderboard) != found.show_leaderboard:
+        changed.append(f"show_leaderboard={'on' if show_leaderboard else 'off'}")
+    found.show_leaderboard = bool(show_leaderboard)
+    detail = "report settings: " + (", ".join(changed) or "unchanged")
+    record("update", "network", network_id, user=actor, detail=detail[:250])
     db.session.flush()
     return found
 
