@@ -241,3 +241,23 @@ def test_api_suggestions(cardiology, make, client, db):
         ).status_code
         == 403
     )
+
+
+def test_coordinates_are_set_on_the_member_form_both_or_neither(make, login, db):
+    from app.models import Member
+
+    network = make.network()
+    member = make.member(network, name="Geo Clinic")
+    client = login(make.user(Role.COORDINATOR, networks=[network], email="geo@example.org"))
+    url = f"/members/{member.id}/edit"
+    base = {"network_id": network.id, "name": "Geo Clinic", "kind": "practitioner"}
+    half = client.post(url, data={**base, "latitude": "53.8"})
+    assert half.status_code == 400
+    assert "Give both the latitude and the longitude" in half.get_data(as_text=True)
+    wrong = client.post(url, data={**base, "latitude": "95", "longitude": "1"})
+    assert wrong.status_code == 400
+    done = client.post(url, data={**base, "latitude": "53.7997", "longitude": "-1.5492"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Member, member.id)
+    assert (saved.latitude, saved.longitude) == (53.7997, -1.5492)
