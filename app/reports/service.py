@@ -193,15 +193,11 @@ def reciprocity_rows(actor: User | None, scope: Scope) -> list[dict]:
     tune_for_reports()
     out = []
     for figures in members.reciprocity(scope):
+        row = figures.contract_row()
         network_id = scope.network_id if networks is None else networks[figures.member_id]
-        row = figures.as_row()
-        out.append(
-            {
-                **{k: row[k] for k in RECIPROCITY_COLUMNS[:6]},
-                "network_id": network_id,
-                "network_name": names[network_id],
-            }
-        )
+        row["network_id"] = network_id
+        row["network_name"] = names[network_id]
+        out.append(row)
     out.sort(key=lambda r: (r["network_id"], r["member_name"].lower(), r["member_id"]))
     return out
 
