@@ -121,6 +121,7 @@ def member_partners(member_id: int):
     description="The member's own users. The score: docs/reports.md, Suggestions.",
 )
 def send_suggestions(member_id: int):
+    service.suggestions_sender(api_user(), member_id)  # who may ask, before what is asked
     terms, problems = f.search_terms(request.args, ("specialty",), max_len=80)
     specialty = terms["specialty"]
     if not problems and not specialty:

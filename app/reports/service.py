@@ -272,15 +272,20 @@ SUGGESTIONS = 5
 ALTERNATIVES = 3
 
 
+def suggestions_sender(actor: User | None, sender_id: int) -> Member:
+    """The sender whose suggestions the actor may read: its own users (and the operator);
+    404 for a member the actor may not see, 403 for one it does not act for."""
+    member_for(actor, sender_id)
+    if actor is not None and sender_id not in actor.member_ids:
+        raise Forbidden("Only the member's own users see whom it might send a client to.")
+    return db.session.scalar(select(Member).options(*COORDINATES).where(Member.id == sender_id))
+
+
 def send_suggestions(
     actor: User | None, sender_id: int, specialty: str, limit: int = SUGGESTIONS
 ) -> list[Suggestion]:
-    """Whom the sender might send a client of this specialty to, best score first. Only for
-    the sender's own users (and the operator)."""
-    sender = member_for(actor, sender_id)
-    if actor is not None and sender_id not in actor.member_ids:
-        raise Forbidden("Only the member's own users see whom it might send a client to.")
-    sender = db.session.scalar(select(Member).options(*COORDINATES).where(Member.id == sender.id))
+    """Whom the sender might send a client of this specialty to, best score first."""
+    sender = suggestions_sender(actor, sender_id)
     found = suggestions.candidates(sender, [specialty], set(), utcnow())
     return suggestions.ranked(found)[:limit]
 
