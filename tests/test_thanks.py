@@ -115,3 +115,25 @@ def test_report_shows_recognition_and_the_leaderboard_only_when_set(closed, make
     board = html.split("Most thanked, most completed")[1].split("</table>")[0]
     assert board.index("Beta Heart") < board.index("Alpha GP")  # thanked 1, completed 1
     assert '<td class="num">1</td><td class="num">1</td><td class="num">0</td>' in board
+
+
+def test_leaderboard_download_only_when_shown(closed, login, db):
+    thank(closed["gp_user"], closed["referral"].id, "Thanks")
+    db.session.commit()
+    client = login(closed["coordinator"])
+    base = f"/reports/networks/{closed['net'].id}"
+    assert "leaderboard.csv" not in client.get(base).get_data(as_text=True)
+    assert client.get(base + "/leaderboard.json").get_json() == []
+    closed["net"].show_leaderboard = True
+    db.session.commit()
+    assert "leaderboard.csv" in client.get(base).get_data(as_text=True)
+    rows = client.get(base + "/leaderboard.json").get_json()
+    assert rows[0] == {
+        "member_id": closed["heart"].id,
+        "member_name": "Beta Heart",
+        "thanks_received": 1,
+        "completed": 1,
+        "given": 0,
+    }
+    csv_text = client.get(base + "/leaderboard.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[0] == "member_id,member_name,thanks_received,completed,given"
