@@ -137,3 +137,31 @@ def test_leaderboard_download_only_when_shown(closed, login, db):
     }
     csv_text = client.get(base + "/leaderboard.csv").get_data(as_text=True)
     assert csv_text.splitlines()[0] == "member_id,member_name,thanks_received,completed,given"
+
+
+def test_thanks_through_the_api(closed, client, db):
+    from app.tokens.service import create_token
+
+    _token, secret = create_token(closed["heart_user"], "tests")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    url = f"/api/v1/referrals/{closed['referral'].id}/thanks"
+    empty = client.post(url, json={"note": ""}, headers=headers)
+    assert empty.status_code == 422 and "note" in empty.get_json()["fields"]
+    done = client.post(url, json={"note": "Thank you for the referral."}, headers=headers)
+    assert done.status_code == 201
+    body = done.get_json()
+    assert (body["from_member_id"], body["to_member_id"]) == (
+        closed["heart"].id,
+        closed["gp"].id,
+    )
+    assert body["note"] == "Thank you for the referral."
+    again = client.post(url, json={"note": "Again"}, headers=headers)
+    assert again.status_code == 422
+    assert (
+        client.post(
+            "/api/v1/referrals/999999/thanks", json={"note": "x"}, headers=headers
+        ).status_code
+        == 404
+    )
+    assert _count(db, Thanks) == 1

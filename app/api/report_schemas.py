@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import Id, Money
+from app.api.schemas import Id, Moment, Money
 from app.reports.filters import SORTS
 from app.reports.scope import KINDS, PRESETS
 
@@ -153,3 +153,14 @@ class Suggestion(BaseModel):
 class SuggestionList(BaseModel):
     specialty: str
     items: list[Suggestion]
+
+
+class Thanks(BaseModel):
+    """A note of thanks on a closed referral (recognition only)."""
+
+    id: Id
+    referral_id: Id
+    from_member_id: Id = Field(description="The side that thanks.")
+    to_member_id: Id = Field(description="The side thanked.")
+    note: str
+    created_at: Moment
