@@ -64,9 +64,10 @@ def register_operations(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - every model on the metadata before Migrate binds
     from app.auth.sessions import init_sessions
-    from app.extensions import csrf, db, migrate
+    from app.extensions import csrf, db
     from app.reads import init_reads
     from app.referrals.day_counts import keep_day_counts
+    from app.schema_migrations import register_migrations
     from app.storage.after_commit import write_documents_after_commit
 
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -75,7 +76,7 @@ def register_extensions(app: Flask) -> None:
         from app.statement_count import init_statement_count
 
         init_statement_count(app)  # first: its after_request hook then runs last
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    register_migrations(app)  # Flask-Migrate (Alembic) loaded only when needed
     csrf.init_app(app)
     init_reads(app)  # before the sessions' hooks, which read the user
     init_sessions(app)

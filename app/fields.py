@@ -7,6 +7,7 @@ Pages, the JSON API, lists and services all read through this one module.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -214,6 +215,23 @@ def integer(problems: FieldProblems, name: str, value, *, label: str) -> int | N
         problems[name] = f"{label} is out of range."
         return None
     return number
+
+
+NUMBER = re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")
+
+
+def number(problems: FieldProblems, name: str, value, *, label: str, whole: bool) -> float | None:
+    """A plain non-negative number typed in a form ("48", "0.25"); with `whole`, an int.
+    Ranges are the caller's rule."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        problems[name] = f"{label} is required."
+        return None
+    if not NUMBER.fullmatch(text) or (whole and "." in text):
+        kind = "a whole number" if whole else "a number such as 0.25"
+        problems[name] = f"{label} must be {kind}."
+        return None
+    return int(text) if whole else float(text)
 
 
 def moment(problems: FieldProblems, name: str, value, *, label: str, tz: str) -> datetime | None:

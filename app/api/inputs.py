@@ -254,3 +254,9 @@ class AdviceQuery(BaseModel):
         "admins, their only list).",
     )
     page: int = Field(1, ge=1, le=MAX_PAGE, description="Page, from 1 (25 per page).")
+
+
+class NewThanks(Body):
+    required_by_service = ("note",)
+
+    note: str | None = checked("A short note of thanks.", minLength=1, maxLength=500)

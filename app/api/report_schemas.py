@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import Id, Money
+from app.api.schemas import Id, Moment, Money
 from app.reports.filters import SORTS
 from app.reports.scope import KINDS, PRESETS
 
@@ -135,3 +135,32 @@ class PartnerTable(BaseModel):
     period: Period
     items: list[Partner]
     months: list[BalanceMonth]
+
+
+class SuggestionQuery(BaseModel):
+    specialty: str = Field(min_length=1, max_length=80, description="The specialty wanted.")
+
+
+class Suggestion(BaseModel):
+    member_id: Id
+    member_name: str
+    city: str | None
+    score: int = Field(description="Points of the documented score (docs/reports.md).")
+    reasons: list[str] = Field(description="What the score is made of, in words.")
+    distance_km: float | None = Field(description="From the sender, when both have coordinates.")
+
+
+class SuggestionList(BaseModel):
+    specialty: str
+    items: list[Suggestion]
+
+
+class Thanks(BaseModel):
+    """A note of thanks on a closed referral (recognition only)."""
+
+    id: Id
+    referral_id: Id
+    from_member_id: Id = Field(description="The side that thanks.")
+    to_member_id: Id = Field(description="The side thanked.")
+    note: str
+    created_at: Moment

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from flask import request
 
+from app import fields as f
 from app.api import report_schemas as shapes
 from app.api.auth import api_user
+from app.api.body import json_object
 from app.api.errors import invalid
+from app.api.idempotency import answer, idempotent
+from app.api.inputs import NewThanks, validated
 from app.api.registry import operation
 from app.api.serialize import as_json
 from app.models import utcnow
 from app.reports import service
 from app.reports.filters import Filters, read_filters, sorted_rows
 from app.reports.tables import member_rows
+from app.reports.thanks import thank
 
 NETWORK_ID = "<int(min=1, max=2147483647):network_id>"
 MEMBER_ID = "<int(min=1, max=2147483647):member_id>"
@@ -107,3 +112,50 @@ def member_partners(member_id: int):
             months=[shapes.BalanceMonth(**m.as_row()) for m in months],
         )
     )
+
+
+@operation(
+    "GET",
+    f"/reports/members/{MEMBER_ID}/suggestions",
+    "getSendSuggestions",
+    summary="Whom the member might send a client of a specialty to, best score first",
+    answer=(200, shapes.SuggestionList, "Up to five accepting members, with the reasons."),
+    errors=(403, 404, 422),
+    query=shapes.SuggestionQuery,
+    description="The member's own users. The score: docs/reports.md, Suggestions.",
+)
+def send_suggestions(member_id: int):
+    service.suggestions_sender(api_user(), member_id)  # who may ask, before what is asked
+    terms, problems = f.search_terms(request.args, ("specialty",), max_len=80)
+    specialty = terms["specialty"]
+    if not problems and not specialty:
+        problems["specialty"] = "Give the specialty wanted."
+    if problems:
+        raise invalid(problems, "No suggestions: check the specialty.")
+    found = service.send_suggestions(api_user(), member_id, specialty)
+    return as_json(
+        shapes.SuggestionList(
+            specialty=specialty, items=[shapes.Suggestion(**s.as_row()) for s in found]
+        )
+    )
+
+
+@operation(
+    "POST",
+    "/referrals/<int(min=1, max=2147483647):referral_id>/thanks",
+    "thankForReferral",
+    summary="Thank the other side of a closed referral (once a side)",
+    answer=(201, shapes.Thanks, "The thanks; the other side is told."),
+    errors=(400, 403, 404, 409, 413, 415, 422),
+    body=NewThanks,
+    idempotent=True,
+    description="The sender's or the receiver's practitioners, once the referral is closed; "
+    "a second thanks from the same side is 422. Recognition only: nothing is paid or counted "
+    "for a reward. Definitions: docs/reports.md, Thanks and recognition.",
+)
+@idempotent
+def thank_for_referral(referral_id: int):
+    body = validated(NewThanks, json_object())
+    given = thank(api_user(), referral_id, body.note)
+    out = shapes.Thanks.model_validate(given, from_attributes=True)
+    return answer(as_json(out), 201, is_referral=False)

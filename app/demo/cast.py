@@ -26,6 +26,7 @@ WITH_USER_SHARE = 0.85
 MEMBER_COLUMNS = (
     "id", "network_id", "name", "kind", "organization", "address", "city", "postcode", "email",
     "phone", "bio", "accepting", "capacity", "active", "created_at", "deactivated_at",
+    "latitude", "longitude",
 )  # fmt: skip
 SPECIALTY_COLUMNS = ("member_id", "name", "key")
 USER_COLUMNS = (
@@ -200,6 +201,16 @@ class CastBuilder:
                     back.append(index)
 
 
+def coordinates(town_index: int, member_id: int) -> tuple[float, float]:
+    """Where a demo member sees clients: its town's centre (towns ~15 km apart on a line in
+    northern England) and a spread of a few km, from the member's id (the random stream is
+    left as it was, so the rest of the demo stays the same for a seed)."""
+    spread = (member_id * 7919) % 1000 / 1000, (member_id * 104729) % 1000 / 1000
+    lat = 53.70 + 0.09 * (town_index % 5) + 0.04 * (spread[0] - 0.5)
+    lon = -1.80 + 0.12 * (town_index // 5) + 0.06 * (spread[1] - 0.5)
+    return round(lat, 5), round(lon, 5)
+
+
 def member_rows(cast: NetworkCast, rng: random.Random) -> tuple[list[tuple], list[tuple]]:
     """Rows for `member` and `specialty`."""
     catalogue = cast.catalogue
@@ -234,6 +245,7 @@ def member_rows(cast: NetworkCast, rng: random.Random) -> tuple[list[tuple], lis
                 m.active,
                 m.created_at,
                 m.deactivated_at,
+                *coordinates(m.town_index, m.id),
             )
         )
         names = [profile.specialty]

@@ -4,25 +4,33 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.demo.loader import (
-    DemoDataError,
-    DemoRequest,
-    DemoSummary,
-    database_has_network,
-    load_demo,
-    refuse_duplicates,
-)
-from app.demo.logins import DEMO_PASSWORD
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from app.demo.loader import DemoRequest, DemoSummary
+
+# The generator and rich are imported when the command runs, not when any `flask` command
+# starts (the reports CLI and the worker start faster without them).
 
 
 def run_demo_data(request: DemoRequest, console: Console) -> DemoSummary:
     """Load and commit with a progress bar; shared by the command and bench/generate.py."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from app.demo.loader import DemoDataError, load_demo, refuse_duplicates
+
     columns = (
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -57,6 +65,11 @@ def demo_data_command(
     members: int, referrals: int, seed: int, anchor: datetime | None, if_empty: bool
 ) -> None:
     """Load the demo networks, members, clients, referrals and one login per role."""
+    from rich.console import Console
+
+    from app.demo.loader import DemoDataError, DemoRequest, database_has_network
+    from app.demo.logins import DEMO_PASSWORD
+
     if if_empty and database_has_network():
         click.echo("Demo data skipped: the database already has a network.")
         return

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
+    Float,
     Integer,
     Numeric,
     String,
@@ -168,6 +169,7 @@ _COPY_TYPES = (
     (Integer, "int4"),
     (DateTime, "timestamptz"),  # refnet stores aware timestamps only (UTCDateTime)
     (Date, "date"),
+    (Float, "float8"),  # Float(): double precision on PostgreSQL
     (Numeric, "numeric"),
     (String, "text"),
 )

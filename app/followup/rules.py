@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy import ColumnElement
 
 from app.models import Network, Priority, Referral, Status
@@ -89,10 +88,14 @@ def stage_of(status: Status) -> str | None:
 
 @lru_cache(maxsize=256)
 def _holidays(country: str, year: int) -> frozenset[date]:
+    import holidays  # a large package: loaded on first use, not by every `flask` command
+
     return frozenset(holidays.country_holidays(country, years=year).keys())
 
 
 def supported_countries() -> list[str]:
+    import holidays
+
     return sorted(holidays.list_supported_countries())
 
 

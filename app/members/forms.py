@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    FloatField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -53,6 +54,17 @@ class MemberForm(FlaskForm):
         "Capacity (new referrals a week)",
         validators=[Optional(), NumberRange(min=0, max=10000)],
         description="Leave empty if not stated.",
+    )
+    latitude = FloatField(
+        "Latitude",
+        validators=[Optional(), NumberRange(min=-90, max=90)],
+        description="Where the member sees clients, e.g. 53.7997; orders alternatives "
+        "nearest first. Leave both empty if not known.",
+    )
+    longitude = FloatField(
+        "Longitude",
+        validators=[Optional(), NumberRange(min=-180, max=180)],
+        description="e.g. -1.5492",
     )
     submit = SubmitField("Save member")
 

@@ -33,6 +33,8 @@ EDITABLE_FIELDS = (
     "bio",
     "accepting",
     "capacity",
+    "latitude",
+    "longitude",
 )
 # The one member text of several lines; every other one is a single line (names go into
 # e-mail headers and onto every list).
@@ -139,6 +141,7 @@ def _apply(member: Member, fields: dict, specialties: list[str] | None) -> None:
     capacity = fields.get("capacity")
     if capacity is not None and capacity < 0:
         raise MemberError("Capacity cannot be negative.", "capacity")
+    _check_coordinates(fields)
     for key, value in fields.items():
         if isinstance(value, str):
             value = value.strip() or None
@@ -150,6 +153,20 @@ def _apply(member: Member, fields: dict, specialties: list[str] | None) -> None:
             raise MemberError("Choose practitioner or organisation.", "kind") from exc
     if specialties is not None:
         member.specialties = specialties
+
+
+def _check_coordinates(fields: dict) -> None:
+    """Latitude and longitude come together (both or neither), in degrees."""
+    if "latitude" not in fields and "longitude" not in fields:
+        return
+    lat, lon = fields.get("latitude"), fields.get("longitude")
+    if (lat is None) != (lon is None):
+        missing = "longitude" if lon is None else "latitude"
+        raise MemberError("Give both the latitude and the longitude, or neither.", missing)
+    if lat is not None and not -90 <= lat <= 90:
+        raise MemberError("Latitude must be from -90 to 90 degrees.", "latitude")
+    if lon is not None and not -180 <= lon <= 180:
+        raise MemberError("Longitude must be from -180 to 180 degrees.", "longitude")
 
 
 def member_for(actor: User | None, member_id: int) -> Member:

@@ -41,6 +41,7 @@ from app.models.programme import Programme
 from app.models.referral import Referral, ReferralDayCount, ReferralEvent
 from app.models.reminder import FollowupMark, Reminder, ReminderDigest
 from app.models.reward import Reward, RewardStatus
+from app.models.thanks import Thanks
 from app.models.user import User, user_member, user_network
 from app.models.user_session import UserSession
 
@@ -91,6 +92,7 @@ __all__ = [
     "Role",
     "Specialty",
     "Status",
+    "Thanks",
     "ThreadRead",
     "Touch",
     "User",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -20,6 +20,11 @@ class Member(Base):
     __tablename__ = "member"
     __table_args__ = (
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint(
+            "(latitude IS NULL AND longitude IS NULL) OR "
+            "(abs(latitude) <= 90 AND abs(longitude) <= 180)",
+            name="coordinates_valid",
+        ),
         Index("ix_member_network_id_active_name", "network_id", "active", "name"),
     )
 
@@ -45,6 +50,11 @@ class Member(Base):
     # New referrals this member can take a week; None means not stated.
     capacity: Mapped[int | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
+    # Where the member sees clients (set by an admin): orders alternatives nearest first.
+    # Deferred: read only where distances are needed, so that loading a member never needs
+    # them (code and tests that run against an older revision of the schema keep working).
+    latitude: Mapped[float | None] = mapped_column(Float, deferred=True)
+    longitude: Mapped[float | None] = mapped_column(Float, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

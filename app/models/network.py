@@ -69,6 +69,10 @@ class Network(Base):
     mfa_required_for_staff: Mapped[bool] = mapped_column(
         default=False, server_default=false(), deferred=True
     )
+    # The "most thanked / most completed" table on the network report (off: not shown).
+    show_leaderboard: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), deferred=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Reward programmes (app/rewards): a professional network may allow rewards worth money,
     # off by default; then the intake page shows the disclosure. Clinical networks never.

@@ -26,6 +26,7 @@ from app.referrals.forms import SendForm
 from app.referrals.send_again import send_again_values
 from app.referrals.service import NewReferral, send_referral
 from app.referrals.vocabulary import PROFESSIONAL, Vocabulary, words_of_network
+from app.reports.service import send_suggestions
 
 MAX_OPTIONS = 300
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -124,6 +125,14 @@ def _already_sent(key: str):
     return redirect(url_for("referrals.detail", referral_id=done.referral_id))
 
 
+def _suggestions(form: SendForm, senders: list[Member], query: DirectoryQuery) -> list:
+    """For the specialty searched: whom this sender might send the client to, with why."""
+    if not query.specialty:
+        return []
+    chosen = {str(m.id): m for m in senders}.get(str(form.sender_id.data or ""), senders[0])
+    return send_suggestions(current_user, chosen.id, query.specialty)
+
+
 def _fill_in_again(form: SendForm) -> None:
     """`?again=<id>`: the form filled in from an earlier referral (the link in the e-mail
     of an expired one); the receiver is chosen anew."""
@@ -207,4 +216,6 @@ def new():
         one_sender=len(senders) == 1,
         vocabulary=_senders_words(senders),
         own_members=[m.id for m in senders],
+        suggestions=_suggestions(form, senders, query),
+        again=request.args.get("again", ""),
     ), status

@@ -38,6 +38,10 @@ from app.referrals.listing import (
 from app.referrals.service import perform
 from app.referrals.states import allowed_actions, transition_for
 from app.referrals.vocabulary import words
+from app.refusals import Refusal
+from app.reports.forms import ThanksForm
+from app.reports.service import referral_alternatives
+from app.reports.thanks import may_thank, thank, thanks_of
 from app.threads.forms import MessageForm
 from app.threads.places import referral_thread
 from app.threads.posting import blank_message_form, post_from_form
@@ -133,6 +137,7 @@ def _render_detail(
     open_action=None,
     status=200,
     message_form=None,
+    thanks_form=None,
 ):
     parties = parties_of(current_user, referral)
     thread = referral_thread(current_user, referral.id)
@@ -152,6 +157,7 @@ def _render_detail(
     ]
     _fill_member_pickers(referral, {name for _t, names in actions for name in names}, (form, blank))
     documents = documents_of(current_user, referral)
+    given_thanks = thanks_of(referral.id)
     forwarded_to = (
         db.session.get(Referral, referral.forwarded_to_id) if referral.forwarded_to_id else None
     )
@@ -180,6 +186,10 @@ def _render_detail(
         messages=messages,
         message_form=message_form or blank_message_form(),
         advice=advice_of_referral(current_user, referral),
+        alternatives=referral_alternatives(current_user, referral),
+        thanks=given_thanks,
+        may_thank=may_thank(current_user, referral, given_thanks),
+        thanks_form=thanks_form or ThanksForm(formdata=None),
     ), status
 
 
@@ -242,6 +252,34 @@ def post_message(referral_id: int):
         url = url_for("referrals.detail", referral_id=referral_id, _anchor="messages")
         return redirect(url, 303)
     return _render_detail(db.session.get(Referral, referral_id), status=status, message_form=form)
+
+
+@bp.route("/<int:referral_id>/thanks", methods=["POST"])
+@login_required
+def give_thanks(referral_id: int):
+    referral = referral_for(current_user, referral_id)  # 404 for others' referrals
+    form = ThanksForm()
+    if not form.validate_on_submit():
+        return _render_detail(referral, status=400, thanks_form=form)
+    try:
+        thank(current_user, referral_id, form.note.data)
+        db.session.commit()
+    except Refusal as exc:
+        db.session.rollback()
+        form.note.errors = [*form.note.errors, *exc.fields.values()]
+        flash(exc.message, "error")
+        return _render_detail(
+            db.session.get(Referral, referral_id), status=exc.status, thanks_form=form
+        )
+    flash("Your thanks were sent.", "success")
+    return redirect(url_for("referrals.detail", referral_id=referral_id, _anchor="thanks"), 303)
+
+
+@bp.route("/<int:referral_id>/thanks", methods=["GET"])
+@login_required
+def thanks_reload(referral_id: int):
+    referral = referral_for(current_user, referral_id)
+    return redirect(url_for("referrals.detail", referral_id=referral.id, _anchor="thanks"))
 
 
 @bp.route("/<int:referral_id>/messages", methods=["GET"])

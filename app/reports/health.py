@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from app import fields as f
 from app.fields import add_months
 from app.models import Network
 from app.refusals import Invalid
@@ -92,6 +93,64 @@ def validated_rule(rule: object) -> dict[str, Any]:
     if problems:
         raise Invalid("The health rule has mistakes.", problems)
     return out
+
+
+# The settings form's fields: (field, path in the rule, whole number?).
+FORM_FIELDS = (
+    ("months", ("months",), True),
+    ("min_received", ("min_received",), True),
+    *(
+        (f"{name}_{level}", (name, level), name in ("given", "answer_hours"))
+        for name in BOUNDS
+        for level in ("amber", "red")
+    ),
+)
+
+
+def rule_from_form(values: dict[str, Any]) -> dict[str, Any]:
+    """A complete rule from the settings form's texts, or Invalid naming each form field
+    (a level that the rule refuses is named on its amber field)."""
+    problems = f.FieldProblems()
+    rule: dict[str, Any] = {}
+    for name, path, whole in FORM_FIELDS:
+        got = f.number(problems, name, values.get(name), label=LABELS[path[0]], whole=whole)
+        if got is None:
+            continue
+        if len(path) == 2:
+            rule.setdefault(path[0], {})[path[1]] = got
+        else:
+            rule[name] = got
+    if problems:
+        raise Invalid("The health thresholds have mistakes.", dict(problems))
+    try:
+        return validated_rule(rule)
+    except Invalid as exc:
+        named = {}
+        for key, message in exc.fields.items():
+            field_name = key.replace(".", "_") if "." in key else key
+            if field_name in BOUNDS:
+                field_name = f"{field_name}_amber"
+            named[field_name] = message
+        raise Invalid(exc.message, named) from exc
+
+
+def form_values(rule: dict[str, Any]) -> dict[str, str]:
+    """The rule as the settings form shows it."""
+    out = {}
+    for name, path, _whole in FORM_FIELDS:
+        value = rule[path[0]] if len(path) == 1 else rule[path[0]][path[1]]
+        out[name] = str(value)
+    return out
+
+
+LABELS = {
+    "months": "Months",
+    "min_received": "Referrals received",
+    "given": "Given",
+    "give_share": "Give-share",
+    "answer_hours": "Hours to answer",
+    "closed_loop": "Closed-loop rate",
+}
 
 
 @dataclass

@@ -9,7 +9,7 @@ closed-business value is credited to the *giver* (professional referrals only).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -72,22 +72,31 @@ class MemberFigures:
     def closed_loop_rate(self) -> float | None:
         return share(self.closed, self.received)
 
-    def as_row(self) -> dict:
-        """The figures as a flat row (CSV/JSON): the operator contract's columns first."""
-        row = {
+    def contract_row(self) -> dict:
+        """The operator contract's columns (DESIGN.md): the CLI's rows, the first of as_row."""
+        given, received = self.given, self.received
+        return {
             "member_id": self.member_id,
             "member_name": self.member_name,
-            "given": self.given,
-            "received": self.received,
-            "balance": self.balance,
-            "give_share": self.give_share,
+            "given": given,
+            "received": received,
+            "balance": given - received,
+            "give_share": share(given, given + received),
         }
-        rest = asdict(self)
-        for name in ("declined", "cancelled", "expired"):
-            rest.pop(name)
+
+    def as_row(self) -> dict:
+        """The figures as a flat row (CSV/JSON): the operator contract's columns first."""
+        row = self.contract_row()
+        # Every value is a number, text or None: a shallow copy (asdict copies deeply).
+        rest = {name: getattr(self, name) for name in _FIELD_NAMES}
         for name in ("accepted_rate", "visited_rate", "closed_rate", "closed_loop_rate"):
             rest[name] = getattr(self, name)
         return {**row, **{k: v for k, v in rest.items() if k not in row}}
+
+
+_FIELD_NAMES = tuple(
+    f.name for f in fields(MemberFigures) if f.name not in ("declined", "cancelled", "expired")
+)
 
 
 def _members(scope: Scope) -> dict[int, MemberFigures]:

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
+from app.audit.service import record
 from app.auth.policy import managed_network_ids, manages_network, sees_network
 from app.extensions import db
 from app.members.service import member_for
-from app.models import Member, Network, User, utcnow
+from app.models import Member, Network, Referral, Status, User, utcnow
 from app.refusals import Forbidden, NotFound
-from app.reports import health, members, network, pairs, partners
+from app.reports import health, members, network, pairs, partners, suggestions, thanks
 from app.reports.health import Health
 from app.reports.members import MemberFigures
 from app.reports.network import NetworkFigures
@@ -25,6 +27,9 @@ from app.reports.partners import BalanceMonth, Partner
 from app.reports.reasons import AdviceCounts, ReasonCount, advice_counts, reason_counts
 from app.reports.scope import Scope, days_scope
 from app.reports.sql import tune_for_reports
+from app.reports.suggestions import Suggestion
+
+COORDINATES = (undefer(Member.latitude), undefer(Member.longitude))
 
 
 def network_for_report(actor: User | None, network_id: int) -> Network:
@@ -92,6 +97,7 @@ class NetworkReport:
     lapsed: list[dict]
     reasons: list[ReasonCount]
     advice: AdviceCounts
+    recognition: Recognition | None = None
 
 
 def network_report(actor: User | None, scope: Scope) -> NetworkReport:
@@ -116,6 +122,23 @@ def network_report(actor: User | None, scope: Scope) -> NetworkReport:
         lapsed_givers(actor, scope, rows),
         reason_counts(scope),
         advice_counts(scope, utcnow()),
+        recognition(found, scope, rows),
+    )
+
+
+@dataclass
+class Recognition:
+    """Thanks in the period; the leaderboard only when the network shows it."""
+
+    count: int
+    recent: list[dict]
+    leaderboard: list[thanks.Recognition] | None
+
+
+def recognition(found: Network, scope: Scope, rows: list[MemberFigures]) -> Recognition:
+    board = thanks.leaderboard(found, scope, rows) if found.show_leaderboard else None
+    return Recognition(
+        thanks.thanks_count(found.id, scope), thanks.recent_thanks(found.id, scope), board
     )
 
 
@@ -170,15 +193,11 @@ def reciprocity_rows(actor: User | None, scope: Scope) -> list[dict]:
     tune_for_reports()
     out = []
     for figures in members.reciprocity(scope):
+        row = figures.contract_row()
         network_id = scope.network_id if networks is None else networks[figures.member_id]
-        row = figures.as_row()
-        out.append(
-            {
-                **{k: row[k] for k in RECIPROCITY_COLUMNS[:6]},
-                "network_id": network_id,
-                "network_name": names[network_id],
-            }
-        )
+        row["network_id"] = network_id
+        row["network_name"] = names[network_id]
+        out.append(row)
     out.sort(key=lambda r: (r["network_id"], r["member_name"].lower(), r["member_id"]))
     return out
 
@@ -208,6 +227,30 @@ def set_health_rule(actor: User | None, network_id: int, rule: object) -> Networ
     """Store the network's traffic-light thresholds (validated; missing parts: defaults)."""
     found = network_for_report(actor, network_id)
     found.health_rule = health.validated_rule(rule)
+    record("update", "network", network_id, user=actor, detail="health rule")
+    db.session.flush()
+    return found
+
+
+def set_report_settings(
+    actor: User | None, network_id: int, values: dict, show_leaderboard: bool
+) -> Network:
+    """The settings form: every health threshold (validated, each mistake named on its
+    field) and whether the report shows the leaderboard. Audited; nothing is written when
+    any part is refused."""
+    found = network_for_report(actor, network_id)
+    rule = health.rule_from_form(values)
+    changed = [
+        name
+        for name, value in health.form_values(rule).items()
+        if health.form_values(health.rule_of(found))[name] != value
+    ]
+    found.health_rule = rule
+    if bool(show_leaderboard) != found.show_leaderboard:
+        changed.append(f"show_leaderboard={'on' if show_leaderboard else 'off'}")
+    found.show_leaderboard = bool(show_leaderboard)
+    detail = "report settings: " + (", ".join(changed) or "unchanged")
+    record("update", "network", network_id, user=actor, detail=detail[:250])
     db.session.flush()
     return found
 
@@ -223,3 +266,43 @@ def member_reciprocity(actor: User | None, member: Member) -> MemberReciprocity 
     if not may_see_partners(actor, member):
         return None
     return MemberReciprocity(partners.partners(member.id), partners.balance_by_month(member.id))
+
+
+SUGGESTIONS = 5
+ALTERNATIVES = 3
+
+
+def suggestions_sender(actor: User | None, sender_id: int) -> Member:
+    """The sender whose suggestions the actor may read: its own users (and the operator);
+    404 for a member the actor may not see, 403 for one it does not act for."""
+    member_for(actor, sender_id)
+    if actor is not None and sender_id not in actor.member_ids:
+        raise Forbidden("Only the member's own users see whom it might send a client to.")
+    return db.session.scalar(select(Member).options(*COORDINATES).where(Member.id == sender_id))
+
+
+def send_suggestions(
+    actor: User | None, sender_id: int, specialty: str, limit: int = SUGGESTIONS
+) -> list[Suggestion]:
+    """Whom the sender might send a client of this specialty to, best score first."""
+    sender = suggestions_sender(actor, sender_id)
+    found = suggestions.candidates(sender, [specialty], set(), utcnow())
+    return suggestions.ranked(found)[:limit]
+
+
+def referral_alternatives(actor: User | None, referral: Referral) -> list[Suggestion]:
+    """After a decline or an expiry, three accepting members of the declined receiver's
+    specialty (the one the referral's service names, when it names one), nearest the sender
+    first; for the sender's users only (empty for anyone else, and for other statuses)."""
+    if referral.status not in (Status.DECLINED, Status.EXPIRED):
+        return []
+    if actor is not None and referral.sender_id not in actor.member_ids:
+        return []
+    sender = db.session.scalar(
+        select(Member).options(*COORDINATES).where(Member.id == referral.sender_id)
+    )
+    names = referral.receiver.specialties
+    named = [n for n in names if n.lower() == (referral.service or "").strip().lower()]
+    exclude = {referral.receiver_id}
+    found = suggestions.candidates(sender, named or names, exclude, utcnow())
+    return suggestions.nearest(found)[:ALTERNATIVES]

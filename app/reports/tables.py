@@ -16,6 +16,7 @@ TABLES = (
     "lapsed",
     "reasons",
     "advice",
+    "leaderboard",  # empty unless the network shows it (network.show_leaderboard)
 )
 
 
@@ -53,4 +54,7 @@ def table_rows(report: NetworkReport, health: dict[int, Health], table: str) -> 
         return [r.as_row() for r in report.reasons]
     if table == "advice":
         return [report.advice.as_row()]
+    if table == "leaderboard":
+        board = report.recognition.leaderboard if report.recognition else None
+        return [r.as_row() for r in board or []]
     raise KeyError(table)

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.decorators import roles_required
 from app.auth.policy import managed_network_ids
 from app.extensions import db
 from app.models import Network, Role, utcnow
+from app.refusals import Refusal
 from app.reports.export import as_csv, as_json
 from app.reports.filters import SORTS, read_filters, sorted_rows
+from app.reports.forms import ReportSettingsForm
+from app.reports.health import FORM_FIELDS, form_values, rule_of
 from app.reports.reasons import ACTION_WORDS
 from app.reports.scope import PRESETS
-from app.reports.service import member_health, network_report
+from app.reports.service import (
+    member_health,
+    network_for_report,
+    network_report,
+    set_report_settings,
+)
 from app.reports.tables import TABLES, member_rows, table_rows
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -77,3 +85,36 @@ def download(network_id: int, table: str, fmt: str):
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@bp.route("/networks/<int:network_id>/settings", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def settings(network_id: int):
+    """The network's health thresholds and leaderboard setting (coordinators and admins)."""
+    found = network_for_report(current_user, network_id)
+    form = ReportSettingsForm()
+    status = 200
+    if request.method == "GET":
+        for name, value in form_values(rule_of(found)).items():
+            form[name].data = value
+        form.show_leaderboard.data = found.show_leaderboard
+    elif form.validate_on_submit():
+        values = {name: form[name].data for name, _path, _whole in FORM_FIELDS}
+        try:
+            set_report_settings(current_user, network_id, values, form.show_leaderboard.data)
+            db.session.commit()
+        except Refusal as exc:
+            db.session.rollback()
+            for name, message in exc.fields.items():
+                if name in form:
+                    form[name].errors = [*form[name].errors, message]
+                else:
+                    form.form_errors.append(message)
+            form.form_errors.append(exc.message)
+            status = exc.status
+        else:
+            flash("The report settings were saved.", "success")
+            return redirect(url_for("reports.network", network_id=network_id), 303)
+    else:
+        status = 400
+    return render_template("reports/settings.html", form=form, network=found), status
