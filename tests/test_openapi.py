@@ -192,8 +192,14 @@ def steer(case: Case, seeded: Seeded, pick: int, db) -> None:
         if "action" in parameters:  # one that this caller may take now, when there is one
             user = db.session.get(User, seeded.user_id)
             allowed = allowed_actions(referral.status, parties_of(user, referral))
+            # Preferably one that needs no values (the generated ones rarely fit an action):
+            # then the body is just the version, and some steered examples must succeed.
+            free = [t for t in allowed if not t.requires]
             if allowed:
-                parameters["action"] = allowed[pick % len(allowed)].action.value
+                chosen = (free or allowed)[pick % len(free or allowed)]
+                parameters["action"] = chosen.action.value
+                if not chosen.requires and isinstance(case.body, dict):
+                    case.body = {"version": referral.version}
     if "advice_id" in parameters:
         _steer_advice(case, seeded, pick, db)
     _steer_rewards(case, seeded, pick)
