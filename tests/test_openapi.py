@@ -1,7 +1,7 @@
 """The OpenAPI document is true: schemathesis drives every operation with generated requests.
 
 Checks on every response: no server error, and the body matches the schema documented for
-its status. Positive cases are also steered, half of the time, towards records that exist
+its status. Positive cases are also steered, most of the time, towards records that exist
 (a seeded referral and its current version, a real receiver and client), so that the
 success responses are checked too, not only the refusals. Bounded and deterministic.
 """
@@ -267,7 +267,9 @@ def test_api_matches_its_openapi_document(api_schema, seeded, db, method, path, 
 
     @given(
         case=operation.as_strategy(generation_mode=mode),
-        steered=st.booleans(),
+        # Hypothesis leans to False (its simplest value), so most positive cases are steered
+        # whatever else ran before: a run with no success cannot happen by the draw.
+        left_alone=st.booleans(),
         pick=st.integers(min_value=0, max_value=100),
     )
     @settings(
@@ -277,8 +279,8 @@ def test_api_matches_its_openapi_document(api_schema, seeded, db, method, path, 
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
-    def check(case: Case, steered: bool, pick: int) -> None:
-        if steered and mode == GenerationMode.POSITIVE:
+    def check(case: Case, left_alone: bool, pick: int) -> None:
+        if not left_alone and mode == GenerationMode.POSITIVE:
             steer(case, seeded, pick, db)
         response = case.call_and_validate(headers=seeded.headers, checks=CHECKS)
         statuses[response.status_code] += 1
