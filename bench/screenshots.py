@@ -89,6 +89,17 @@ def closed_referral(page: Page) -> None:
     page.get_by_role("table").get_by_role("row").nth(1).get_by_role("link").first.click()
 
 
+def intake_page(page: Page) -> None:
+    """The public page a client sees when opening the member's first link: signed out, as
+    the client is (this is the last step of its login's context)."""
+    visit(page, "/links")
+    code = re.search(r"/r/([0-9A-Z]+)", page.content())
+    if code is None:
+        raise SystemExit("My links shows no link: is the demo data loaded?")
+    page.context.clear_cookies()
+    visit(page, f"/r/{code.group(1)}")  # here, not at BASE_URL
+
+
 # Who signs in, and what they are shown: (file name, how to get there).
 Step = tuple[str, Callable[[Page], None]]
 SHOTS: dict[str, list[Step]] = {
@@ -99,6 +110,10 @@ SHOTS: dict[str, list[Step]] = {
     ],
     "cardiology@refnet.example": [
         ("referrals-inbox", lambda page: visit(page, "/referrals/")),
+    ],
+    "lawyer@refnet.example": [
+        ("my-links", lambda page: visit(page, "/links")),
+        ("intake-page", intake_page),
     ],
     "coordinator@refnet.example": [
         ("network-dashboard", lambda page: visit(page, "/dashboard")),
