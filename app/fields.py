@@ -199,22 +199,47 @@ def query_moment(
 
 
 def integer(problems: FieldProblems, name: str, value, *, label: str) -> int | None:
+    """An id from a form or a JSON body: a whole number from 1 to MAX_ID, required."""
+    number = _whole(problems, name, value, label=label, required=True)
+    if number is not None and not 0 < number <= MAX_ID:
+        problems[name] = f"{label} is out of range."
+        return None
+    return number
+
+
+def whole_number(
+    problems: FieldProblems,
+    name: str,
+    value,
+    *,
+    label: str,
+    low: int,
+    high: int,
+    required: bool = True,
+) -> int | None:
+    """A whole number within [low, high] from a form or a JSON body (text or number); None
+    when absent and not required."""
+    number = _whole(problems, name, value, label=label, required=required)
+    if number is not None and not low <= number <= high:
+        problems[name] = f"{label} must be between {low} and {high}."
+        return None
+    return number
+
+
+def _whole(problems: FieldProblems, name: str, value, *, label: str, required: bool) -> int | None:
     if value is None or value == "":
-        problems[name] = f"{label} is required."
+        if required:
+            problems[name] = f"{label} is required."
         return None
     # Whole numbers only: 2.9 is not member 2, and True is not member 1.
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         problems[name] = f"{label} must be a whole number."
         return None
     try:
-        number = int(value)
+        return int(value)
     except (TypeError, ValueError, OverflowError):
         problems[name] = f"{label} must be a whole number."
         return None
-    if not 0 < number <= MAX_ID:
-        problems[name] = f"{label} is out of range."
-        return None
-    return number
 
 
 NUMBER = re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")

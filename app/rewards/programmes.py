@@ -92,22 +92,8 @@ def _choice(problems, name, value, enum_cls, label, *, required=True):
 
 
 def _count(problems, name, value, label, low, high, *, required=False):
-    if value is None or value == "":
-        if required:
-            problems[name] = f"{label} is required."
-        return None
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        problems[name] = f"{label} must be a whole number."
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        problems[name] = f"{label} must be a whole number."
-        return None
-    if not low <= number <= high:
-        problems[name] = f"{label} must be between {low} and {high}."
-        return None
-    return number
+    """A programme setting: a whole number within bounds, optional unless said."""
+    return f.whole_number(problems, name, value, label=label, low=low, high=high, required=required)
 
 
 def _flag(value) -> bool:
