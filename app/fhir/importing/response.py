@@ -7,16 +7,16 @@ referral id also travels in X-Refnet-Referral and in the entry's outcome.
 
 from __future__ import annotations
 
-import json
-
 from flask import Response, current_app
 
+from app.fhir.ids import resource_id
 from app.fhir.importing.outcome import Issue, operation_outcome
+from app.fhir.outcome import fhir_response
 from app.models import Referral
 
 
 def service_request_id(referral: Referral) -> str:
-    return f"sr-{referral.id}"
+    return resource_id("ServiceRequest", referral.id)
 
 
 def import_answer(referral: Referral, created: bool, warnings: list[Issue]) -> dict:
@@ -45,8 +45,11 @@ def fhir_base() -> str:
 
 def import_response(referral: Referral, created: bool, warnings: list[Issue]) -> Response:
     body = import_answer(referral, created, warnings)
-    response = Response(json.dumps(body), 201 if created else 200, mimetype="application/fhir+json")
-    response.headers["Location"] = f"{fhir_base()}/ServiceRequest/{service_request_id(referral)}"
-    response.headers["X-Refnet-Referral"] = str(referral.id)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return fhir_response(
+        body,
+        201 if created else 200,
+        {
+            "Location": f"{fhir_base()}/ServiceRequest/{service_request_id(referral)}",
+            "X-Refnet-Referral": str(referral.id),
+        },
+    )

@@ -6,9 +6,7 @@ application/fhir+json without a CORS preflight that refnet never grants).
 
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, current_app, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,19 +17,13 @@ from app.fhir.importing.body import FHIR_JSON, parse_bundle
 from app.fhir.importing.outcome import ImportRefused, Issue, operation_outcome, refuse
 from app.fhir.importing.response import import_response
 from app.fhir.importing.service import existing_after_race, import_bundle
+from app.fhir.outcome import fhir_response
 from app.models import User
 from app.models.user import acting_user_options
 from app.tokens.service import acting_for_token
 
 bp = Blueprint("fhir_import", __name__)
 csrf.exempt(bp)
-FHIR_MIMETYPE = "application/fhir+json"
-
-
-def fhir_json(body: dict, status: int, headers: dict | None = None) -> Response:
-    response = Response(json.dumps(body), status, mimetype=FHIR_MIMETYPE, headers=headers)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _caller() -> User:
@@ -58,7 +50,7 @@ def _caller() -> User:
 @bp.errorhandler(ImportRefused)
 def refused(exc: ImportRefused):
     db.session.rollback()
-    response = fhir_json(operation_outcome(exc.issues), exc.status)
+    response = fhir_response(operation_outcome(exc.issues), exc.status)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="refnet"'
     return response
@@ -73,7 +65,7 @@ def http_error(exc: HTTPException):
     db.session.rollback()
     status = exc.code or 500
     issue = Issue(exc.description or exc.name, HTTP_ISSUES.get(status, "processing"))
-    return fhir_json(operation_outcome([issue]), status)
+    return fhir_response(operation_outcome([issue]), status)
 
 
 @bp.route("/fhir", methods=["POST"])
