@@ -85,6 +85,9 @@ class Config:
         # A signed-in session ends after this many idle minutes.
         self.IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")))
         self.PERMANENT_SESSION_LIFETIME = self.IDLE_TIMEOUT
+        # The cookie is sent again when the session changes (its `last_seen`, once a minute:
+        # app/auth/sessions.py), not re-signed on every response.
+        self.SESSION_REFRESH_EACH_REQUEST = False
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
         # Failed sign-ins (app/auth/throttle.py): refused past these per account and address

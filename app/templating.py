@@ -113,10 +113,26 @@ def stage_label(stage: str) -> str:
 
 
 def _acts_for(member_id: int) -> bool:
-    user = current_user
-    if not user or not user.is_authenticated or user.role != Role.PRACTITIONER:
-        return False
-    return any(m.id == member_id for m in user.members)
+    """Whether the viewer acts for this member (read once per request)."""
+    acting = g.get("acting_member_ids")
+    if acting is None:
+        user = current_user._get_current_object()
+        practitioner = user and user.is_authenticated and user.role == Role.PRACTITIONER
+        acting = g.acting_member_ids = frozenset(user.member_ids if practitioner else ())
+    return member_id in acting
+
+
+def present_rows(rows: list) -> list:
+    """The text of a list's rows (app/referrals/list_rows.py WITH_PARTIES), from the helpers
+    above, set on each row in one pass: the rows template then reads attributes rather
+    than calling a helper per cell, most of a list page's rendering (docs/performance.md)."""
+    for row in rows:
+        row.url = referral_url(row.id)
+        row.forwarded_url = referral_url(row.forwarded_to_id) if row.forwarded_to_id else None
+        row.priority_text = priority_label(row.priority)
+        row.status_text = referral_status_label(row)
+        row.sent_text = format_datetime(row.sent_at, row.timezone)
+    return rows
 
 
 def priority_label(priority) -> str:

@@ -165,8 +165,13 @@ def _end_idle_session():
             db.session.delete(row)
             db.session.commit()
         return _signed_out("You were signed out after a period of inactivity.")
-    session["last_seen"] = now.timestamp()
-    session.permanent = True
+    # The cookie is signed and sent again only when it changes (SESSION_REFRESH_EACH_REQUEST
+    # is off): once a minute, like the row, which keeps its expiry IDLE_TIMEOUT ahead of
+    # activity without re-signing it on every page (docs/performance.md).
+    if last_seen is None or now.timestamp() - last_seen >= SEEN_EVERY.total_seconds():
+        session["last_seen"] = now.timestamp()
+    if not session.permanent:
+        session.permanent = True
     if row is not None and now - row.last_seen_at > SEEN_EVERY:
         row.last_seen_at = now
         db.session.commit()  # its own unit of work, before the request's

@@ -101,16 +101,21 @@ def acting_user_options() -> tuple:
     networks joined in the user's one SELECT, as access checks and the header read them on
     every page; the members' specialties only when a page reads them. Built once (options
     are immutable): building them anew was a tenth of a page's statement work."""
-    from sqlalchemy.orm import joinedload, lazyload
+    from sqlalchemy.orm import joinedload, lazyload, load_only
 
     from app.models.member import Member
     from app.models.network import Network
 
-    # The networks' deadlines (JSON) are for follow-up, not for who the user is.
+    # Only the columns that say who the user is and for whom it acts (the header, access
+    # checks, the lists' words and time zones); a page that shows more of a member or network
+    # reads it when it does. Fewer columns was a fifth of every signed-in request's time
+    # (docs/performance.md).
+    network = (Network.id, Network.name, Network.kind, Network.timezone)
     return (
         joinedload(User.members).options(
+            load_only(Member.id, Member.network_id, Member.name, Member.kind, Member.active),
             lazyload(Member.specialty_list),
-            joinedload(Member.network).defer(Network.deadlines),
+            joinedload(Member.network).load_only(*network),
         ),
-        joinedload(User.networks).defer(Network.deadlines),
+        joinedload(User.networks).load_only(*network),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from functools import cache
+
+from sqlalchemy import ColumnElement, Select, bindparam, or_, select
 
 from app.audit.service import record
 from app.auth.acting import Acting
@@ -26,15 +28,38 @@ def parties_of(user: User, referral: Referral) -> set[Party]:
     return parties
 
 
+def _rule(role: Role, members, networks) -> ColumnElement[bool] | None:
+    """The referrals a user of this role may see, given its members' and networks' ids (lists
+    or parameters); None for all (an admin)."""
+    columns = Referral.__table__.c  # Core: the lists' statements stay free of the ORM
+    if role == Role.ADMIN:
+        return None
+    if role == Role.COORDINATOR:
+        return columns.network_id.in_(networks)
+    return or_(columns.sender_id.in_(members), columns.receiver_id.in_(members))
+
+
+@cache
+def visible_condition(role: Role) -> ColumnElement[bool] | None:
+    """The visibility rule with the user's ids as the parameters `visible_values` gives: a
+    list's statement is then built once and reused (app/referrals/listing.py)."""
+    return _rule(
+        role,
+        bindparam("visible_members", expanding=True),
+        bindparam("visible_networks", expanding=True),
+    )
+
+
+def visible_values(user: User | Acting) -> dict[str, list[int]]:
+    """The parameters of `visible_condition` for this user."""
+    if user.role == Role.COORDINATOR:
+        return {"visible_networks": list(user.coordinated_network_ids)}
+    return {"visible_members": list(user.member_ids)} if user.role == Role.PRACTITIONER else {}
+
+
 def visibility(user: User | Acting) -> ColumnElement[bool] | None:
     """The condition on `referral` of the referrals this user may see; None for all."""
-    if user.role == Role.ADMIN:
-        return None
-    columns = Referral.__table__.c  # Core: the lists' statements stay free of the ORM
-    if user.role == Role.COORDINATOR:
-        return columns.network_id.in_(user.coordinated_network_ids)
-    ids = user.member_ids
-    return or_(columns.sender_id.in_(ids), columns.receiver_id.in_(ids))
+    return _rule(user.role, user.member_ids, user.coordinated_network_ids)
 
 
 def visible_referrals(user: User) -> Select:

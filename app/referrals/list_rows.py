@@ -17,6 +17,7 @@ from sqlalchemy import FromClause
 
 from app.models import Client, Member, Network, Referral
 from app.referrals.status_rules import label_of, shown_status
+from app.threads.unread import UNREAD_MESSAGES
 
 _referral = Referral.__table__
 _sender = Member.__table__.alias("sender")
@@ -27,9 +28,10 @@ _client = Client.__table__
 _forwarded_to_id = Referral.__mapper__.column_attrs["forwarded_to_id"].expression
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RowShape:
-    """The labelled columns a list selects, and the tables they come from (referral first)."""
+    """The labelled columns a list selects, and the tables they come from (referral first).
+    A shape is itself (identity), as the lists' statements are cached per shape."""
 
     columns: tuple[Any, ...]
     source: FromClause
@@ -84,6 +86,11 @@ WITH_PARTIES = RowShape(
 def with_column(shape: RowShape, column: Any) -> RowShape:
     """The shape with one more labelled column (one that depends on the viewer, say)."""
     return RowShape(columns=(*shape.columns, column), source=shape.source)
+
+
+# The list pages' rows with the unread badge of each referral's thread (its reader is the
+# parameter `viewer_id`, which app/referrals/listing.page_of binds).
+WITH_PARTIES_UNREAD = with_column(WITH_PARTIES, UNREAD_MESSAGES)
 
 
 class ListRow:

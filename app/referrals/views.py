@@ -28,7 +28,7 @@ from app.referrals.documents import (
 )
 from app.referrals.errors import ReferralError, StaleReferral
 from app.referrals.forms import ActionForm
-from app.referrals.list_rows import WITH_PARTIES, with_column
+from app.referrals.list_rows import WITH_PARTIES_UNREAD
 from app.referrals.listing import (
     FILTER_PARAMS,
     page_of,
@@ -42,11 +42,11 @@ from app.refusals import Refusal
 from app.reports.forms import ThanksForm
 from app.reports.service import referral_alternatives
 from app.reports.thanks import may_thank, thank, thanks_of
+from app.templating import present_rows
 from app.threads.forms import MessageForm
 from app.threads.places import referral_thread
 from app.threads.posting import blank_message_form, post_from_form
 from app.threads.service import mark_read, read_thread
-from app.threads.unread import unread_messages_column
 
 DONE = {
     "accept": "You accepted the referral. Schedule the visit when you have a date.",
@@ -84,8 +84,7 @@ def index():
         except ReferralError:
             flt = parse_filter(current_user, MultiDict(), size)
         flash(exc.message, "error")
-    shape = with_column(WITH_PARTIES, unread_messages_column(current_user))
-    items, following = page_of(current_user, flt, shape)
+    items, following = page_of(current_user, flt, WITH_PARTIES_UNREAD)
     members = current_user.members if current_user.role == Role.PRACTITIONER else []
     # Paging and tab links carry only the filters in force; the form shows what was typed.
     args = {k: v for k, v in request.args.items() if k in FILTER_PARAMS and k not in problems}
@@ -93,7 +92,7 @@ def index():
     return render_template(
         "referrals/index.html",
         flt=flt,
-        items=items,
+        items=present_rows(items),
         following=following,
         counts=tab_counts(current_user, flt),
         members=members,
