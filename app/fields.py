@@ -152,15 +152,16 @@ def query_integer(
     """A whole number from a query string, within [low, high]; None when absent."""
     if value in (None, ""):
         return None
-    if (
-        not value.isascii()
-        or not value.isdigit()
-        or len(value) > 10
-        or not low <= int(value) <= high
-    ):
+    if not _digits(value) or not low <= int(value) <= high:
         problems[name] = f"{name} must be a whole number from {low} to {high}."
         return None
     return int(value)
+
+
+def _digits(value) -> bool:
+    """Text of plain digits, at most 10 of them: no sign, "_", space or other script's digits
+    (int() takes "+1_0", " 10 " and Arabic-Indic digits; a digits-only reader does not)."""
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10
 
 
 def query_ids(problems: FieldProblems, name: str, value: str | None, *, most: int = 20) -> set[int]:
@@ -216,23 +217,33 @@ def whole_number(
     low: int,
     high: int,
     required: bool = True,
+    digits_only: bool = False,
 ) -> int | None:
     """A whole number within [low, high] from a form or a JSON body (text or number); None
-    when absent and not required."""
-    number = _whole(problems, name, value, label=label, required=required)
+    when absent and not required. With `digits_only`, text is trimmed and must then be plain
+    digits ("12", never "+12", "1_2" or "12.0"), and a number must be an int (never 12.0)."""
+    number = _whole(problems, name, value, label=label, required=required, digits_only=digits_only)
     if number is not None and not low <= number <= high:
         problems[name] = f"{label} must be between {low} and {high}."
         return None
     return number
 
 
-def _whole(problems: FieldProblems, name: str, value, *, label: str, required: bool) -> int | None:
+def _whole(
+    problems: FieldProblems, name: str, value, *, label: str, required: bool, digits_only=False
+) -> int | None:
+    if digits_only and isinstance(value, str):
+        value = value.strip()
     if value is None or value == "":
         if required:
             problems[name] = f"{label} is required."
         return None
     # Whole numbers only: 2.9 is not member 2, and True is not member 1.
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+    if (
+        isinstance(value, bool)
+        or (isinstance(value, float) and not value.is_integer())
+        or (digits_only and not (isinstance(value, int) or _digits(value)))
+    ):
         problems[name] = f"{label} must be a whole number."
         return None
     try:

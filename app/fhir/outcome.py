@@ -1,8 +1,14 @@
-"""FHIR errors: an OperationOutcome with the HTTP status, for every refusal under /fhir."""
+"""OperationOutcome, the one place that spells it: for every refusal under /fhir (one issue
+from the HTTP status) and for what an import refused or noted (app/fhir/importing).
+
+Each issue carries a severity, a code of http://hl7.org/fhir/issue-type, a sentence for the
+person who reads it (`diagnostics`) and where (`expression`, FHIRPath into the posted Bundle).
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from flask import Response
 
@@ -35,15 +41,31 @@ class FhirError(Exception):
         self.expression = expression
 
 
-def operation_outcome(status: int, diagnostics: str, expression: str | None = None) -> dict:
-    issue = {
-        "severity": "error" if status < 500 else "fatal",
-        "code": ISSUE_CODES.get(status, "exception"),
-        "diagnostics": diagnostics,
-    }
-    if expression:
-        issue["expression"] = [expression]
-    return {"resourceType": "OperationOutcome", "issue": [issue]}
+@dataclass(frozen=True)
+class Issue:
+    diagnostics: str
+    code: str = "invalid"  # http://hl7.org/fhir/issue-type
+    expression: str | None = None
+    severity: str = "error"  # fatal | error | warning | information
+
+    @classmethod
+    def of_status(cls, status: int, diagnostics: str, expression: str | None = None) -> Issue:
+        """The issue of a refusal answered with this HTTP status."""
+        severity = "error" if status < 500 else "fatal"
+        return cls(diagnostics, ISSUE_CODES.get(status, "exception"), expression, severity)
+
+    def as_fhir(self) -> dict:
+        issue = {"severity": self.severity, "code": self.code, "diagnostics": self.diagnostics}
+        if self.expression:
+            issue["expression"] = [self.expression]
+        return issue
+
+
+def operation_outcome(issues: list[Issue]) -> dict:
+    """The OperationOutcome of these issues; "All OK" when there is none."""
+    if not issues:
+        issues = [Issue("All OK", "informational", severity="information")]
+    return {"resourceType": "OperationOutcome", "issue": [i.as_fhir() for i in issues]}
 
 
 def fhir_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
@@ -56,7 +78,8 @@ def fhir_response(body: dict, status: int = 200, headers: dict | None = None) ->
 
 
 def outcome_response(status: int, diagnostics: str, expression: str | None = None) -> Response:
-    response = fhir_response(operation_outcome(status, diagnostics, expression), status)
+    issue = Issue.of_status(status, diagnostics, expression)
+    response = fhir_response(operation_outcome([issue]), status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="refnet FHIR"'
     return response

@@ -64,23 +64,9 @@ def rules_as_values(rules: Rules, network: Network) -> dict[str, str]:
 
 
 def _bounded(problems, name: str, value, label: str, bounds: tuple[int, int]) -> int | None:
-    """A whole number within bounds; a message that names the field and the bounds."""
+    """A rule's whole number, typed in the form: plain digits within its bounds."""
     low, high = bounds
-    text = value.strip() if isinstance(value, str) else value
-    if text is None or text == "":
-        problems[name] = f"{label} is required."
-        return None
-    if isinstance(text, str) and not (text.isascii() and text.isdigit() and len(text) <= 6):
-        problems[name] = f"{label} must be a whole number."
-        return None
-    if not isinstance(text, (int, str)) or isinstance(text, bool):
-        problems[name] = f"{label} must be a whole number."
-        return None
-    number = int(text)
-    if not low <= number <= high:
-        problems[name] = f"{label} must be between {low} and {high}."
-        return None
-    return number
+    return f.whole_number(problems, name, value, label=label, low=low, high=high, digits_only=True)
 
 
 def update_rules(actor: User | None, network_id: int, values: dict) -> Network:

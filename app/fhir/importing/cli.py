@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.fhir.importing.body import parse_bundle
-from app.fhir.importing.outcome import ImportRefused, operation_outcome
+from app.fhir.importing.outcome import ImportRefused
 from app.fhir.importing.response import import_answer
 from app.fhir.importing.service import import_bundle
+from app.fhir.outcome import operation_outcome
 
 
 @click.command("import")

@@ -1,26 +1,11 @@
-"""OperationOutcome: what an import refused, and why, as FHIR R4 says it.
-
-Each issue carries a severity, a code of http://hl7.org/fhir/issue-type, a sentence for the
-person who reads it (`diagnostics`) and where (`expression`, FHIRPath into the posted Bundle).
-"""
+"""What an import refused, and why: ImportRefused carries OperationOutcome issues
+(app/fhir/outcome.py spells them) and the HTTP status to answer with."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True)
-class Issue:
-    diagnostics: str
-    code: str = "invalid"  # http://hl7.org/fhir/issue-type
-    expression: str | None = None
-    severity: str = "error"  # fatal | error | warning | information
-
-    def as_fhir(self) -> dict:
-        issue = {"severity": self.severity, "code": self.code, "diagnostics": self.diagnostics}
-        if self.expression:
-            issue["expression"] = [self.expression]
-        return issue
+from app.fhir.outcome import Issue
 
 
 @dataclass
@@ -37,9 +22,3 @@ class ImportRefused(Exception):
 
 def refuse(diagnostics: str, code: str = "invalid", expression: str | None = None, status=422):
     return ImportRefused([Issue(diagnostics, code, expression)], status)
-
-
-def operation_outcome(issues: list[Issue]) -> dict:
-    if not issues:
-        issues = [Issue("All OK", "informational", severity="information")]
-    return {"resourceType": "OperationOutcome", "issue": [i.as_fhir() for i in issues]}

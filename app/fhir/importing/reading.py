@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from app.fhir import systems
 from app.fhir.importing.bundle import BundleIndex, Entry
-from app.fhir.importing.outcome import ImportRefused, Issue, refuse
+from app.fhir.importing.outcome import ImportRefused, refuse
+from app.fhir.outcome import Issue
 from app.referrals.clients import ClientInput
 
 BUNDLE_TYPES = ("message", "transaction", "batch", "collection", "document")

@@ -10,8 +10,7 @@ from __future__ import annotations
 from flask import Response, current_app
 
 from app.fhir.ids import resource_id
-from app.fhir.importing.outcome import Issue, operation_outcome
-from app.fhir.outcome import fhir_response
+from app.fhir.outcome import Issue, fhir_response, operation_outcome
 from app.models import Referral
 
 

@@ -17,7 +17,7 @@ from app.audit.service import record
 from app.extensions import db
 from app.fhir import systems
 from app.fhir.importing.bundle import BundleIndex, Entry
-from app.fhir.importing.outcome import ImportRefused, Issue, refuse
+from app.fhir.importing.outcome import ImportRefused, refuse
 from app.fhir.importing.participants import member_for
 from app.fhir.importing.reading import (
     checked,
@@ -28,6 +28,7 @@ from app.fhir.importing.reading import (
     service_request,
     tasks_of,
 )
+from app.fhir.outcome import Issue
 from app.models import Client, Member, Referral, ReferralIdentifier, ReferralKind, Role, User
 from app.referrals.clients import clients_of
 from app.referrals.errors import ActionForbidden, InvalidReferral, PossibleDuplicate

@@ -14,10 +14,10 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import csrf, db
 from app.fhir.importing.body import FHIR_JSON, parse_bundle
-from app.fhir.importing.outcome import ImportRefused, Issue, operation_outcome, refuse
+from app.fhir.importing.outcome import ImportRefused, refuse
 from app.fhir.importing.response import import_response
 from app.fhir.importing.service import existing_after_race, import_bundle
-from app.fhir.outcome import fhir_response
+from app.fhir.outcome import Issue, fhir_response, operation_outcome
 from app.models import User
 from app.models.user import acting_user_options
 from app.tokens.service import acting_for_token
