@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - every model on the metadata before Migrate binds
     from app.auth.sessions import init_sessions
     from app.extensions import csrf, db
+    from app.operations.db_ping import init_idle_ping
     from app.reads import init_reads
     from app.referrals.day_counts import keep_day_counts
     from app.schema_migrations import register_migrations
@@ -72,6 +73,8 @@ def register_extensions(app: Flask) -> None:
 
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
+    with app.app_context():
+        init_idle_ping(app, db.engine)
     if app.config.get("COUNT_STATEMENTS"):
         from app.statement_count import init_statement_count
 
