@@ -31,9 +31,8 @@ from app.referrals.forms import ActionForm
 from app.referrals.list_rows import WITH_PARTIES_UNREAD
 from app.referrals.listing import (
     FILTER_PARAMS,
-    page_of,
+    page_and_counts,
     parse_filter,
-    tab_counts,
 )
 from app.referrals.service import perform
 from app.referrals.states import allowed_actions, transition_for
@@ -84,7 +83,7 @@ def index():
         except ReferralError:
             flt = parse_filter(current_user, MultiDict(), size)
         flash(exc.message, "error")
-    items, following = page_of(current_user, flt, WITH_PARTIES_UNREAD)
+    items, following, counts = page_and_counts(current_user, flt, WITH_PARTIES_UNREAD)
     members = current_user.members if current_user.role == Role.PRACTITIONER else []
     # Paging and tab links carry only the filters in force; the form shows what was typed.
     args = {k: v for k, v in request.args.items() if k in FILTER_PARAMS and k not in problems}
@@ -94,7 +93,7 @@ def index():
         flt=flt,
         items=present_rows(items),
         following=following,
-        counts=tab_counts(current_user, flt),
+        counts=counts,
         members=members,
         args=args,
         paged=flt.after is not None,

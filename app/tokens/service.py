@@ -139,7 +139,7 @@ def acting_for_token(secret: str, *, now: datetime | None = None) -> tuple[Actin
     """
     if not secret or len(secret) > MAX_TOKEN_LENGTH or not secret.startswith(TOKEN_PREFIX):
         return None
-    rows = db.session.execute(_ACTING, {"token_hash": hash_token(secret)}).all()
+    rows = db.session.connection().execute(_ACTING, {"token_hash": hash_token(secret)}).all()
     if not rows or rows[0].revoked_at is not None or not rows[0].active:
         return None
     first = rows[0]
