@@ -2,11 +2,12 @@
 
 The intake becomes a referral in `sent` through the send form's own service
 (`send_for_client`: every guard applies), sent by the link's owner member, with no user
-acting. The client confirms their e-mail address by a link before the referral counts as a
-lead. The receiver sees the referral at once, marked "e-mail not confirmed" (it can ask,
-accept or decline as with any other; the lead, and any reward hanging off it, waits for
-the confirmation). A likely duplicate is held for the receiver (`possible_duplicate_of_id`),
-never refused to the client, who learns nothing about other referrals.
+acting; through a member's own link (owner = target) it has no sender at all. The client
+confirms their e-mail address by a link before the referral counts as a lead. The receiver
+sees the referral at once, marked "e-mail not confirmed" (it can ask, accept or decline as
+with any other; the lead, and any reward hanging off it, waits for the confirmation). A
+likely duplicate is held for the receiver (`possible_duplicate_of_id`), never refused to
+the client, who learns nothing about other referrals.
 """
 
 from __future__ import annotations
@@ -130,12 +131,16 @@ def submit_intake(
     )
     note = f"The client sent themselves through the link {grouped(link.code)}"
     if link.owner_client_id is not None:
-        note += " that a client of the sender shared"
+        note += f" that a client of {link.owner_member.name} shared"
+    elif link.own:
+        note += f", {link.owner_member.name}'s own"
     # Run the service even when our own checks failed, so that every problem shows at once;
     # the savepoint keeps none of it then.
     try:
         with db.session.begin_nested():
-            referral, duplicate_of = send_for_client(link.owner_member, new, note=note, now=now)
+            referral, duplicate_of = send_for_client(
+                link.owner_member, new, note=note, now=now, own_link=link.own
+            )
             if problems:
                 raise InvalidReferral("", {})
     except InvalidReferral as exc:
