@@ -115,6 +115,16 @@ def test_an_own_link_works_end_to_end_through_the_api(make, client, public, db):
     assert arrived == f"A client came to you through your own link: referral #{referral.id}"
 
     _confirm(public, GOOD["email"])
+    lead = db.session.scalar(select(Notification).where(Notification.kind == "lead"))
+    assert lead.user_id == world.receiver_user.id and lead.referral_id == referral.id
+    assert "brought a lead" in lead.message and "Nia" not in lead.message
+    queued = db.session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.to == world.receiver_user.email,
+            OutboxMessage.subject.contains("brought a lead"),
+        )
+    )
+    assert queued is not None and "Okafor" not in queued.body
 
     _act(client, headers, referral.id, "accept")
     _act(client, headers, referral.id, "record-visit", visit_date=date.today().isoformat())

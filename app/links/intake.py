@@ -33,6 +33,7 @@ from app.mail.outbox import queue_email
 from app.models import LinkAttribution, LinkIntake, LinkVisit, ReferralLink, utcnow
 from app.referrals.clients import ClientInput
 from app.referrals.errors import InvalidReferral
+from app.referrals.notify import tell_member
 from app.referrals.service import NewReferral, send_for_client
 from app.refusals import Invalid, NotFound, Refusal
 
@@ -225,7 +226,21 @@ def confirm_intake(token, *, now: datetime | None = None) -> LinkIntake:
         intake.confirmed_at = now or utcnow()
         record_lead(intake.referral, intake.confirmed_at)
         record("confirm-email", "referral", intake.referral_id, detail=f"intake={intake.id}")
+        _tell_owner(intake)
     return intake
+
+
+def _tell_owner(intake: LinkIntake) -> None:
+    """The link's owner learns that its link brought a lead: in refnet, and by an e-mail
+    queued to the outbox (sent after the commit). No client data in either."""
+    link, referral = intake.link, intake.referral
+    message = (
+        f"Your link {grouped(link.code)} brought a lead: referral #{referral.id}, "
+        "the client confirmed their e-mail address"
+    )
+    url = external_url("referrals.detail", referral_id=referral.id)
+    body = f"{message}.\n\nOpen the referral in refnet to see the details:\n{url}\n"
+    tell_member(link.owner_member, referral, "lead", message, body, None)
 
 
 def intake_of_referral(referral_id: int) -> LinkIntake | None:
