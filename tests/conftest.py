@@ -107,6 +107,8 @@ class FreshRequestClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():
             g.pop("_login_user", None)
+            # Flask-WTF keeps the request's CSRF token in `g`: another client's would do.
+            g.pop("csrf_token", None)
         return super().open(*args, **kwargs)
 
 

@@ -57,7 +57,6 @@ def test_refusals_and_other_peoples_links(client, make, db):
     bad = [
         {},
         {"target_member_id": "7"},
-        {"target_member_id": owner.id},
         {"target_member_id": outsider_member.id},
         {"target_member_id": target.id, "owner_member_id": target.id},
         {"target_member_id": target.id, "label": "x" * 500},

@@ -47,13 +47,13 @@ def test_a_practitioner_makes_a_link_for_its_member_and_finds_it_by_code(make):
     assert len(codes) == 21
 
 
-def test_links_to_self_elsewhere_or_for_others_are_refused(make):
+def test_links_elsewhere_or_for_others_are_refused_and_an_own_link_is_made(make):
     network = make.network()
     owner, target = make.member(network), make.member(network)
     outsider = make.member(make.network())
     user = make.practitioner(owner)
-    with pytest.raises(Invalid):
-        create_link(user, owner.id)
+    own = create_link(user, owner.id)  # the member's own link: it brings clients to it
+    assert own.owner_member_id == own.target_member_id == owner.id and own.own
     with pytest.raises(Invalid):
         create_link(user, outsider.id)
     with pytest.raises(Invalid):

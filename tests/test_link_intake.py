@@ -21,6 +21,7 @@ from app.models import (
     LinkConversion,
     LinkIntake,
     LinkVisit,
+    Notification,
     OutboxMessage,
     Referral,
     ReferralLink,
@@ -114,7 +115,7 @@ def test_a_typed_code_opens_like_the_link(make, public):
 
 
 def test_intake_makes_one_referral_and_confirmation_makes_a_lead(make, public, app):
-    link, _user, target = _link(make)
+    link, owner_user, target = _link(make)
     html = public.get(f"/r/{link.code}?c=email").get_data(as_text=True)
     data = {**GOOD, **_form(html)}
     response = public.post(f"/r/{link.code}", data=data)
@@ -145,6 +146,16 @@ def test_intake_makes_one_referral_and_confirmation_makes_a_lead(make, public, a
     conversions = list(db.session.scalars(select(LinkConversion)))
     assert [(c.kind, c.link_id) for c in conversions] == [(ConversionKind.LEAD, link.id)]
     assert db.session.get(LinkIntake, intake.id).confirmed
+    # The link's owner is told once (confirmed twice above): in the app, and by an e-mail
+    # queued for the outbox worker, not sent by the request; no client data in either.
+    leads = db.session.scalars(select(Notification).where(Notification.kind == "lead")).all()
+    assert [(n.user_id, n.referral_id) for n in leads] == [(owner_user.id, referral.id)]
+    assert f"{grouped(link.code)} brought a lead" in leads[0].message
+    (told,) = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to == owner_user.email)
+    ).all()
+    assert told.sent_at is None and "brought a lead" in told.subject
+    assert "Nia" not in told.body and "Okafor" not in told.body
 
 
 @pytest.mark.parametrize(

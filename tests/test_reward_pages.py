@@ -6,8 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Programme, Role
+from app.models import Programme, RewardStatus, Role
 from app.rewards import review
+from app.rewards.programmes import ProgrammeInput, set_up_programme
+from tests.conftest import PASSWORD, csrf_token_from
 from tests.rewards_setup import converted, link, professional_world, programme
 
 FORM = {
@@ -112,3 +114,46 @@ def test_pages_refuse_outsiders(make, login):
     assert browser.get(f"/rewards/programmes/{made.id}/leaderboard").status_code == 404
     assert browser.post(f"/rewards/programmes/{made.id}/pause").status_code == 404
     assert browser.post(f"/rewards/networks/{world.network.id}/settings").status_code in (400, 403)
+
+
+def test_redeem_from_the_rewards_page_with_csrf_for_whoever_gives_it(make, login, app):
+    """The giver (the programme's owner member) marks a used credit redeemed on the page,
+    through review.redeem like the API; the earner has no button and is refused."""
+    world = professional_world(make)
+    given = set_up_programme(
+        world.receiver_user,
+        ProgrammeInput(name="Credit for friends", reward_kind="credit", amount="20"),
+    )
+    db.session.commit()
+    _, (reward,) = converted(make, world)
+    assert reward.programme_id == given.id
+    review.approve(world.coordinator, reward)
+    db.session.commit()
+
+    earner = app.test_client()
+    earner.post("/login", data={"email": world.referrer_user.email, "password": PASSWORD})
+    assert "Mark used" not in earner.get("/rewards/").get_data(as_text=True)
+    refused = earner.post(f"/rewards/{reward.id}/redeem", data={"back": "mine"})
+    assert refused.status_code == 302
+    assert "can mark it used" in earner.get("/rewards/").get_data(as_text=True)
+    db.session.refresh(reward)
+    assert reward.status == RewardStatus.APPROVED
+
+    giver = login(world.receiver_user)
+    page = giver.get("/rewards/").get_data(as_text=True)
+    assert "Rewards to honour" in page and f"reward #{reward.id}" in page
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert giver.post(f"/rewards/{reward.id}/redeem", data={"back": "mine"}).status_code == 400
+        db.session.refresh(reward)
+        assert reward.status == RewardStatus.APPROVED
+        token = csrf_token_from(giver.get("/rewards/").get_data(as_text=True))
+        done = giver.post(
+            f"/rewards/{reward.id}/redeem", data={"back": "mine", "csrf_token": token}
+        )
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert done.status_code == 302 and done.headers["Location"].endswith("/rewards/")
+    db.session.refresh(reward)
+    assert reward.status == RewardStatus.REDEEMED and reward.redeemed_at is not None
+    assert "Rewards to honour" not in giver.get("/rewards/").get_data(as_text=True)

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 
 from app.models import MemberKind, Priority, ReasonCode, ReferralKind, Role, Status
+from app.models.referral import ORIGINS
 from app.referrals.states import Action
 
 USER_ACTIONS = [a.value for a in Action if a != Action.EXPIRE]
@@ -40,6 +41,7 @@ MemberKindValue = one_of(MemberKind)
 KindValue = one_of(ReferralKind)
 PriorityValue = one_of(Priority)
 ReasonCodeValue = one_of(ReasonCode)
+OriginValue = Literal[ORIGINS]
 UserAction = one_of(Action, USER_ACTIONS)
 Next = Annotated[str | None, Field(description="The URL of the next page; null on the last one.")]
 
@@ -100,7 +102,13 @@ class ReferralSummary(BaseModel):
     id: Id
     status: StatusValue
     version: Id
-    sender_id: Id
+    sender_id: Id | None = Field(
+        description="The sending member; null when no member sent it (`origin` own_link)."
+    )
+    origin: OriginValue = Field(
+        description="member: a member sent it; own_link: a client came in through the "
+        "receiver's own link (no sender, and it counts in no member's reciprocity)."
+    )
     receiver_id: Id
     network_id: Id
     kind: KindValue

@@ -38,7 +38,9 @@ class _AsSeenBy:
     def __init__(self, referral: Referral, user: User) -> None:
         self._referral = referral
         parties = parties_of(user, referral)
-        self.allowed_actions = [t.action for t in allowed_actions(referral.status, parties)]
+        has_sender = referral.sender_id is not None
+        allowed = allowed_actions(referral.status, parties, has_sender=has_sender)
+        self.allowed_actions = [t.action for t in allowed]
         self.link = source_of(referral.id)
 
     def __getattr__(self, name: str) -> Any:

@@ -61,6 +61,15 @@ def _updated(r) -> str:
     return instant(r.updated_at)
 
 
+def requester(r) -> dict:
+    """Who asked: the sender's PractitionerRole; the Patient itself when no member sent it
+    (a client came through the receiver's own link: R4 allows a Patient as the requester of
+    a ServiceRequest and of a Task)."""
+    if r.sender_id is None:
+        return ref("Patient", r.client_id)
+    return ref("PractitionerRole", r.sender_id)
+
+
 def service_request(r) -> dict:
     status = Status(r.status)
     resource = {
@@ -75,7 +84,7 @@ def service_request(r) -> dict:
         "code": {"text": r.service},
         "subject": ref("Patient", r.client_id),
         "authoredOn": instant(r.sent_at),
-        "requester": ref("PractitionerRole", r.sender_id),
+        "requester": requester(r),
         "performer": [ref("PractitionerRole", r.receiver_id)],
         "reasonCode": [{"text": r.reason}],
     }
@@ -102,7 +111,7 @@ def task(r) -> dict:
         "authoredOn": instant(r.sent_at),
         # Never before authoredOn (invariant inv-1), whatever a bulk load wrote.
         "lastModified": instant(max(r.updated_at, r.sent_at)),
-        "requester": ref("PractitionerRole", r.sender_id),
+        "requester": requester(r),
         "owner": ref("PractitionerRole", r.receiver_id),
     }
     reason = codes.status_reason(status, r.reason_code, r.status_reason)
@@ -182,7 +191,7 @@ def question(r) -> dict | None:
         "category": [{"text": "Information requested"}],
         "subject": ref("Patient", r.client_id),
         "sent": instant(r.info_requested_at or r.updated_at),
-        "recipient": [ref("PractitionerRole", r.sender_id)],
+        "recipient": [requester(r)],
         "sender": ref("PractitionerRole", r.receiver_id),
         "payload": [{"contentString": r.info_question}],
     }

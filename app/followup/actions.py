@@ -86,7 +86,6 @@ def remind_now(actor: User | None, referral_id: int, *, now: datetime | None = N
     referral = _managed_referral(actor, referral_id)
     stage = _waiting_stage(referral)
     receiver = db.session.get(Member, referral.receiver_id)
-    sender = db.session.get(Member, referral.sender_id)
     by = f" by {actor.name}" if actor is not None else ""
     event = _step(
         referral,
@@ -96,7 +95,7 @@ def remind_now(actor: User | None, referral_id: int, *, now: datetime | None = N
         now,
     )
     message = (
-        f"Referral #{referral.id} from {sender.name} waits for {STAGE_LABELS[stage]}: "
+        f"Referral #{referral.id} from {referral.from_name} waits for {STAGE_LABELS[stage]}: "
         f"a coordinator asks you to act on it"
     )
     emails = tell(

@@ -25,6 +25,7 @@ from app.models import (
     user_network,
     utcnow,
 )
+from app.models.referral import FROM_OWN_LINK
 
 IMMEDIATE = "immediate"
 DIGEST = "digest"
@@ -60,20 +61,26 @@ def _when(moment: datetime, rules: Rules) -> str:
     return f"{moment.astimezone(rules.timezone):%d %b %Y, %H:%M}"
 
 
+def _from_name(referral) -> str:
+    """The sender's name; in words when no member sent it (a client of the receiver's own
+    link). `referral` may be a row of the tick's scan, not an ORM object."""
+    if referral.sender_id is None:
+        return FROM_OWN_LINK
+    return db.session.get(Member, referral.sender_id).name
+
+
 def reminder_text(referral: Referral, stage: str, step: int, deadline, rules: Rules) -> str:
-    sender = db.session.get(Member, referral.sender_id)
     number = f"reminder {step + 1}" if step else "reminder"
     return (
-        f"Referral #{referral.id} from {sender.name} waits for {STAGE_LABELS[stage]}: "
+        f"Referral #{referral.id} from {_from_name(referral)} waits for {STAGE_LABELS[stage]}: "
         f"it was due {_when(deadline, rules)} ({number})"
     )
 
 
 def escalation_text(referral: Referral, stage: str, deadline, rules: Rules) -> str:
-    sender = db.session.get(Member, referral.sender_id)
     receiver = db.session.get(Member, referral.receiver_id)
     return (
-        f"Referral #{referral.id} from {sender.name} to {receiver.name} still waits for "
+        f"Referral #{referral.id} from {_from_name(referral)} to {receiver.name} still waits for "
         f"{STAGE_LABELS[stage]} after {rules.escalate_after} reminders "
         f"(due {_when(deadline, rules)})"
     )

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.followup.overdue import Overdue, overdue_referrals, rules_for
 from app.followup.rules import STAGES
 from app.models import Member, Network, Priority, Role, User
+from app.models.referral import FROM_OWN_LINK
 from app.refusals import Forbidden, Invalid
 
 PER_PAGE = 50
@@ -181,7 +182,7 @@ def _rows(found: list[Overdue], rules, now: datetime) -> list[WorklistRow]:
         WorklistRow(
             overdue=o,
             network=networks.get(o.network_id, ""),
-            sender=names.get(o.sender_id, ""),
+            sender=names.get(o.sender_id, FROM_OWN_LINK),
             receiver=names.get(o.receiver_id, ""),
             business_days_late=rules[o.network_id].business_days_between(o.deadline, now),
             days_waiting=(now - o.started_at).days,

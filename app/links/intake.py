@@ -2,11 +2,12 @@
 
 The intake becomes a referral in `sent` through the send form's own service
 (`send_for_client`: every guard applies), sent by the link's owner member, with no user
-acting. The client confirms their e-mail address by a link before the referral counts as a
-lead. The receiver sees the referral at once, marked "e-mail not confirmed" (it can ask,
-accept or decline as with any other; the lead, and any reward hanging off it, waits for
-the confirmation). A likely duplicate is held for the receiver (`possible_duplicate_of_id`),
-never refused to the client, who learns nothing about other referrals.
+acting; through a member's own link (owner = target) it has no sender at all. The client
+confirms their e-mail address by a link before the referral counts as a lead. The receiver
+sees the referral at once, marked "e-mail not confirmed" (it can ask, accept or decline as
+with any other; the lead, and any reward hanging off it, waits for the confirmation). A
+likely duplicate is held for the receiver (`possible_duplicate_of_id`), never refused to
+the client, who learns nothing about other referrals.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from app.mail.outbox import queue_email
 from app.models import LinkAttribution, LinkIntake, LinkVisit, ReferralLink, utcnow
 from app.referrals.clients import ClientInput
 from app.referrals.errors import InvalidReferral
+from app.referrals.notify import tell_member
 from app.referrals.service import NewReferral, send_for_client
 from app.refusals import Invalid, NotFound, Refusal
 
@@ -130,12 +132,16 @@ def submit_intake(
     )
     note = f"The client sent themselves through the link {grouped(link.code)}"
     if link.owner_client_id is not None:
-        note += " that a client of the sender shared"
+        note += f" that a client of {link.owner_member.name} shared"
+    elif link.own:
+        note += f", {link.owner_member.name}'s own"
     # Run the service even when our own checks failed, so that every problem shows at once;
     # the savepoint keeps none of it then.
     try:
         with db.session.begin_nested():
-            referral, duplicate_of = send_for_client(link.owner_member, new, note=note, now=now)
+            referral, duplicate_of = send_for_client(
+                link.owner_member, new, note=note, now=now, own_link=link.own
+            )
             if problems:
                 raise InvalidReferral("", {})
     except InvalidReferral as exc:
@@ -220,7 +226,21 @@ def confirm_intake(token, *, now: datetime | None = None) -> LinkIntake:
         intake.confirmed_at = now or utcnow()
         record_lead(intake.referral, intake.confirmed_at)
         record("confirm-email", "referral", intake.referral_id, detail=f"intake={intake.id}")
+        _tell_owner(intake)
     return intake
+
+
+def _tell_owner(intake: LinkIntake) -> None:
+    """The link's owner learns that its link brought a lead: in refnet, and by an e-mail
+    queued to the outbox (sent after the commit). No client data in either."""
+    link, referral = intake.link, intake.referral
+    message = (
+        f"Your link {grouped(link.code)} brought a lead: referral #{referral.id}, "
+        "the client confirmed their e-mail address"
+    )
+    url = external_url("referrals.detail", referral_id=referral.id)
+    body = f"{message}.\n\nOpen the referral in refnet to see the details:\n{url}\n"
+    tell_member(link.owner_member, referral, "lead", message, body, None)
 
 
 def intake_of_referral(referral_id: int) -> LinkIntake | None:

@@ -106,7 +106,8 @@ def create_link(
     problems = f.FieldProblems()
     number = f.integer(problems, "target_member_id", target_member_id, label="Target member")
     target = db.session.get(Member, number) if number else None
-    if number and (problem := receiver_problem(target, owner)):
+    # The owner's own link (target = owner) brings its clients' friends to the owner itself.
+    if number and (problem := receiver_problem(target, owner, itself=True)):
         problems["target_member_id"] = problem
     client = _owner_client(owner, owner_client_id, problems)
     label = f.text(problems, "label", label, label="Name", required=False, max_len=120)

@@ -68,13 +68,20 @@ def _prepare(form: NewLinkForm, owners: list[Member]) -> None:
         .order_by(Member.name)
         .limit(MAX_TARGETS)
     )
+    # The member's own link first: it brings its clients' friends to the member itself.
+    targets = [*owners, *targets]
     form.owner_client_id.choices = [SelectChoice("", "No one: the link is yours")] + [
         SelectChoice(str(c.id), f"{c.family_name}, {c.given_name}")
         for owner in owners
         for c in clients_to_choose(current_user, owner, MAX_TARGETS)
     ]
     form.target_member_id.choices = [SelectChoice("", "— choose a member —")] + [
-        SelectChoice(str(m.id), f"{m.name}{' · ' + m.specialties[0] if m.specialties else ''}")
+        SelectChoice(
+            str(m.id),
+            f"{m.name} (your own link: clients come to you)"
+            if m.id in own
+            else f"{m.name}{' · ' + m.specialties[0] if m.specialties else ''}",
+        )
         for m in targets
     ]
 

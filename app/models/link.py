@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 
 class ReferralLink(Base):
-    """`/r/<code>`: an intake through it becomes a referral owner member → target member.
+    """`/r/<code>`: an intake through it becomes a referral owner member → target member; on
+    the member's own link (owner = target) a referral with no sender (`Referral.sender_id`).
 
     The owner is always a member (`owner_member_id`); a link that a member's client shares
     with friends names that client too (`owner_client_id`), and its referrals are still sent
@@ -31,7 +32,6 @@ class ReferralLink(Base):
 
     __tablename__ = "referral_link"
     __table_args__ = (
-        CheckConstraint("owner_member_id <> target_member_id", name="not_to_owner"),
         CheckConstraint("window_days BETWEEN 1 AND 365", name="window_days_range"),
         Index("ix_referral_link_owner_member_id_created_at", "owner_member_id", "created_at"),
         Index("ix_referral_link_network_id_created_at", "network_id", "created_at"),
@@ -63,6 +63,11 @@ class ReferralLink(Base):
     owner_member: Mapped[Member] = relationship(foreign_keys=[owner_member_id])
     owner_client: Mapped[Client | None] = relationship(foreign_keys=[owner_client_id])
     target_member: Mapped[Member] = relationship(foreign_keys=[target_member_id])
+
+    @property
+    def own(self) -> bool:
+        """The owner's own link: it brings clients to the owner itself."""
+        return self.owner_member_id == self.target_member_id
 
     @property
     def paused(self) -> bool:

@@ -36,6 +36,17 @@ if TYPE_CHECKING:
     from app.models.user import User
 
 
+# What pages, lists and messages say instead of the sender's name when no member sent it.
+FROM_OWN_LINK = "A client, through the member's own link"
+# Where a referral comes from (the API's `origin`): a member sent it, or a client came in
+# through the receiver's own link (no sender).
+ORIGINS = ("member", "own_link")
+
+
+def origin_of(sender_id: int | None) -> str:
+    return "member" if sender_id is not None else "own_link"
+
+
 def _status_in(statuses: list[Status]) -> str:
     """SQL: the status is one of these (the column is a VARCHAR on every database)."""
     if len(statuses) == 1:
@@ -73,6 +84,7 @@ def stage_field_checks() -> list[CheckConstraint]:
 
 # What the database itself guarantees about a referral, whatever code writes it.
 REFERRAL_CHECKS = (
+    # A NULL sender passes: a client who came through the receiver's own link (app/links).
     CheckConstraint("sender_id <> receiver_id", name="not_to_self"),
     CheckConstraint("version >= 1", name="version_positive"),
     # Clinical referrals never carry money (Anti-Kickback Statute, Stark law).
@@ -151,7 +163,9 @@ class Referral(Base):
     # active_history: the day counts (app/referrals/day_counts.py) need the old value of a
     # changed network, status or sent_at, even when it was not loaded before the change.
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id"), active_history=True)
-    sender_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    # None: no member sent it; a client came in through the receiver's own link (the
+    # link_intake row says which). Reciprocity leaves such referrals out (app/reports/scope.py).
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     receiver_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -201,7 +215,7 @@ class Referral(Base):
     followup_snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
-    sender: Mapped[Member] = relationship(foreign_keys=[sender_id])
+    sender: Mapped[Member | None] = relationship(foreign_keys=[sender_id])
     receiver: Mapped[Member] = relationship(foreign_keys=[receiver_id])
     suggested_member: Mapped[Member | None] = relationship(foreign_keys=[suggested_member_id])
     client: Mapped[Client] = relationship()
@@ -225,6 +239,15 @@ class Referral(Base):
     @property
     def status_label(self) -> str:
         return label_of(self.status, self.forwarded_to_id)
+
+    @property
+    def origin(self) -> str:
+        return origin_of(self.sender_id)
+
+    @property
+    def from_name(self) -> str:
+        """Who it comes from, as pages and messages name it."""
+        return self.sender.name if self.sender is not None else FROM_OWN_LINK
 
     @property
     def reason_label(self) -> str | None:

@@ -29,11 +29,14 @@ from app.referrals.states import TRANSITIONS, Action
 from app.referrals.vocabulary import words
 
 
-def receiver_problem(receiver: Member | None, sender: Member) -> str | None:
-    """Why this member cannot receive a referral from `sender` now, or None."""
+def receiver_problem(
+    receiver: Member | None, sender: Member, *, itself: bool = False
+) -> str | None:
+    """Why this member cannot receive a referral from `sender` now, or None. `itself`: the
+    member's own link, whose intakes come to the member itself (no member sends them)."""
     if receiver is None or receiver.network_id != sender.network_id:
         return "Choose a member of your network."
-    if receiver.id == sender.id:
+    if receiver.id == sender.id and not itself:
         return "A member cannot refer a client to itself."
     if not receiver.active:
         return f"{receiver.name} has left the network and cannot receive referrals."
@@ -115,7 +118,8 @@ def _decline(referral, values, problems, now):
 def _forward(referral, values, problems, now):
     number = f.integer(problems, "receiver_id", values.get("receiver_id"), label="New receiver")
     target = db.session.get(Member, number) if number else None
-    sender = db.session.get(Member, referral.sender_id)
+    # No sender (the client came through the receiver's own link): the receiver sends it on.
+    sender = referral.sender or referral.receiver
     if number:
         if target is not None and target.id == referral.receiver_id:
             problems["receiver_id"] = "Choose another member than the current receiver."

@@ -13,16 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import FromClause
+from sqlalchemy import FromClause, func, literal
 
 from app.models import Client, Member, Network, Referral
+from app.models.referral import FROM_OWN_LINK, origin_of
 from app.referrals.status_rules import label_of, shown_status
 from app.threads.unread import UNREAD_MESSAGES
 
 _referral = Referral.__table__
 _sender = Member.__table__.alias("sender")
 _receiver = Member.__table__.alias("receiver")
-_sender_network = Network.__table__.alias("sender_network")
+_network = Network.__table__.alias("network")
 _client = Client.__table__
 # The referral a forward made from this one, as Referral.forwarded_to_id derives it.
 _forwarded_to_id = Referral.__mapper__.column_attrs["forwarded_to_id"].expression
@@ -59,7 +60,8 @@ SUMMARY = RowShape(
 )
 
 # A row of the list pages (templates/referrals/_rows.html): who, what, where it stands; the
-# time is shown in the sender's network's zone.
+# time is shown in the referral's network's zone. A referral may have no sender (a client of
+# the receiver's own link): the sender is joined outer, and named in words then.
 WITH_PARTIES = RowShape(
     columns=(
         _referral.c.id,
@@ -72,14 +74,14 @@ WITH_PARTIES = RowShape(
         _forwarded_to_id.label("forwarded_to_id"),
         _client.c.given_name.label("client_given_name"),
         _client.c.family_name.label("client_family_name"),
-        _sender.c.name.label("sender_name"),
+        func.coalesce(_sender.c.name, literal(FROM_OWN_LINK)).label("sender_name"),
         _receiver.c.name.label("receiver_name"),
-        _sender_network.c.timezone.label("timezone"),
+        _network.c.timezone.label("timezone"),
     ),
     source=_referral.join(_client, _client.c.id == _referral.c.client_id)
-    .join(_sender, _sender.c.id == _referral.c.sender_id)
+    .outerjoin(_sender, _sender.c.id == _referral.c.sender_id)
     .join(_receiver, _receiver.c.id == _referral.c.receiver_id)
-    .join(_sender_network, _sender_network.c.id == _sender.c.network_id),
+    .join(_network, _network.c.id == _referral.c.network_id),
 )
 
 
@@ -106,6 +108,10 @@ class ListRow:
     @property
     def status_label(self) -> str:
         return label_of(self.status, self.forwarded_to_id)
+
+    @property
+    def origin(self) -> str:
+        return origin_of(self.sender_id)
 
     @property
     def client_name(self) -> str:

@@ -39,6 +39,8 @@ PHRASES = {
 }
 # The first message of a forwarded copy: who forwarded it, from which referral.
 FORWARDED_SEND = "{origin} forwarded you referral #{id} from {sender} (was #{origin_id})"
+# A referral no member sent: a client came in through the receiver's own link.
+OWN_LINK_SEND = "A client came to you through your own link: referral #{id}"
 
 
 def _users_acting_for(member_id: int) -> list[User]:
@@ -61,7 +63,7 @@ def _audience(referral: Referral, action: str, actor_parties: set[Party]) -> lis
     if action == "send":
         return [referral.receiver_id]
     sides = []
-    if Party.SENDER not in actor_parties:
+    if Party.SENDER not in actor_parties and referral.sender_id is not None:
         sides.append(referral.sender_id)
     if Party.RECEIVER not in actor_parties and action != "expire":
         sides.append(referral.receiver_id)
@@ -71,10 +73,11 @@ def _audience(referral: Referral, action: str, actor_parties: set[Party]) -> lis
 def tell_other_side(
     referral: Referral, action: str, actor: User | None, actor_parties: set[Party]
 ) -> None:
-    sender = db.session.get(Member, referral.sender_id)
     receiver = db.session.get(Member, referral.receiver_id)
-    names = {"id": referral.id, "sender": sender.name, "receiver": receiver.name}
+    names = {"id": referral.id, "sender": referral.from_name, "receiver": receiver.name}
     phrase = words(referral.kind).phrases.get(action, PHRASES[action])
+    if action == "send" and referral.sender_id is None:
+        phrase = OWN_LINK_SEND
     if action == "forward" and referral.forwarded_to_id is not None:
         copy = db.session.get(Referral, referral.forwarded_to_id)
         names |= {"forwarded_to": copy.receiver.name, "copy_id": copy.id}
@@ -92,21 +95,24 @@ def tell_other_side(
         again = external_url("referrals.new", again=referral.id)
         body += f"\nSend the client to someone else:\n{again}\n"
     for member_id in _audience(referral, action, actor_parties):
-        member = sender if member_id == sender.id else receiver
-        users = [u for u in _users_acting_for(member_id) if actor is None or u.id != actor.id]
-        for user in users:
-            db.session.add(
-                Notification(user_id=user.id, referral_id=referral.id, kind=action, message=message)
-            )
-        # Invited users who never set a password cannot open the link: no e-mail for them.
-        addresses = [u.email for u in users if u.has_password] or (
-            [member.email] if member.email else []
-        )
-        for address in addresses:
-            queue_email(
-                address,
-                f"refnet: {message}",
-                body,
-                {"X-Refnet-Referral": str(referral.id)},
-            )
+        member = receiver if member_id == receiver.id else referral.sender
+        tell_member(member, referral, action, message, body, actor)
     tell_client(referral, action)  # the client's own e-mail, when they agreed to one
+
+
+def tell_member(
+    member: Member, referral: Referral, kind: str, message: str, body: str, actor: User | None
+) -> None:
+    """An in-app notification for each user acting for the member (not the one who acted),
+    and an e-mail queued to each (sent after the commit, by the outbox)."""
+    users = [u for u in _users_acting_for(member.id) if actor is None or u.id != actor.id]
+    for user in users:
+        db.session.add(
+            Notification(user_id=user.id, referral_id=referral.id, kind=kind, message=message)
+        )
+    # Invited users who never set a password cannot open the link: no e-mail for them.
+    addresses = [u.email for u in users if u.has_password] or (
+        [member.email] if member.email else []
+    )
+    for address in addresses:
+        queue_email(address, f"refnet: {message}", body, {"X-Refnet-Referral": str(referral.id)})

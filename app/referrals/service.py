@@ -38,7 +38,7 @@ from app.referrals.errors import (
     TransitionNotAllowed,
 )
 from app.referrals.notify import tell_other_side
-from app.referrals.states import Party, Transition, transition_for
+from app.referrals.states import Party, Transition, parties_who_may, transition_for
 from app.referrals.status_rules import label_of
 
 DUPLICATE_WINDOW = timedelta(days=30)
@@ -110,10 +110,13 @@ def send_as(
     *,
     now: datetime | None = None,
     note: str | None = None,
+    own_link: bool = False,
 ) -> Referral:
     """The send itself, with every guard but who may act for `sender`: `send_referral` checks
     that for a practitioner; the operator at the shell (actor None, `flask fhir import`)
-    sends as any active member. `note` opens the timeline (where the referral came from)."""
+    sends as any active member. `note` opens the timeline (where the referral came from).
+    `own_link`: a client came through `sender`'s own link to `sender` itself, so the referral
+    has no sending member (its network and client are the member's all the same)."""
     now = now or utcnow()
     if not sender.active:
         left = f"{sender.name} has left the network and cannot send referrals."
@@ -122,8 +125,10 @@ def send_as(
     problems = f.FieldProblems()
     receiver_id = f.integer(problems, "receiver_id", new.receiver_id, label="Receiver")
     receiver = db.session.get(Member, receiver_id) if receiver_id else None
-    if receiver_id and (problem := receiver_problem(receiver, sender)):
+    if receiver_id and (problem := receiver_problem(receiver, sender, itself=own_link)):
         problems["receiver_id"] = problem
+    elif own_link and receiver_id and receiver.id != sender.id:
+        problems["receiver_id"] = "A member's own link brings clients to that member."
     kind = _enum(problems, "kind", new.kind, ReferralKind, "Kind")
     if kind and (problem := _kind_problem(kind, network)):
         problems["kind"] = problem
@@ -160,7 +165,7 @@ def send_as(
 
     referral = Referral(
         network_id=network.id,
-        sender_id=sender.id,
+        sender_id=None if own_link else sender.id,
         receiver_id=receiver.id,
         client=client,
         created_by_id=actor.id if actor is not None else None,
@@ -181,14 +186,20 @@ def send_as(
 
 
 def send_for_client(
-    sender: Member, new: NewReferral, *, note: str, now: datetime | None = None
+    sender: Member,
+    new: NewReferral,
+    *,
+    note: str,
+    now: datetime | None = None,
+    own_link: bool = False,
 ) -> tuple[Referral, int | None]:
     """A client sent themselves, through a member's link (app/links/intake.py): the same
     referral and every guard of `send_referral`, from `sender` with no user acting. A likely
     duplicate (an open referral of the same person to the receiver) is not refused to the
     client but held for the receiver: its id is returned beside the new referral."""
     now = now or utcnow()
-    referral = send_as(sender, None, replace(new, confirm_duplicate=True), now=now, note=note)
+    new = replace(new, confirm_duplicate=True)
+    referral = send_as(sender, None, new, now=now, note=note, own_link=own_link)
     return referral, _likely_duplicate(referral, now)
 
 
@@ -254,7 +265,12 @@ def _refuse_state(referral: Referral, transition: Transition) -> TransitionNotAl
     )
 
 
-def _refuse_party(transition: Transition) -> ActionForbidden:
+def _refuse_party(transition: Transition, may: frozenset[Party]) -> ActionForbidden:
+    if not may:
+        return ActionForbidden(
+            f"No one can {transition.label.lower()} here: no member sent this referral (the "
+            "client came through the receiver's own link). Contact the client directly."
+        )
     who = " or ".join(
         {
             "sender": "the sender",
@@ -262,7 +278,7 @@ def _refuse_party(transition: Transition) -> ActionForbidden:
             "coordinator": "a coordinator",
             "system": "refnet itself",
         }[p.value]
-        for p in sorted(transition.parties)
+        for p in sorted(may)
     )
     return ActionForbidden(f"Only {who} can {transition.label.lower()}.")
 
@@ -286,8 +302,9 @@ def perform(
     parties = {Party.SYSTEM} if actor is None else parties_of(actor, referral)
     if not parties:
         raise ReferralNotFound("There is no such referral, or you do not have access to it.")
-    if not transition.parties & parties:
-        raise _refuse_party(transition)
+    may = parties_who_may(transition, referral.sender_id is not None)
+    if not may & parties:
+        raise _refuse_party(transition, may)
     if version is not None and version != referral.version:
         raise StaleReferral()
     if referral.status not in transition.sources:
@@ -344,7 +361,8 @@ def perform(
 def _forward_copy(original: Referral, target: Member, actor: User | None, now: datetime) -> None:
     copy = Referral(
         network_id=original.network_id,
-        sender_id=original.sender_id,
+        # No sender (a client of the receiver's own link): the receiver sends it on.
+        sender_id=original.sender_id or original.receiver_id,
         receiver_id=target.id,
         client_id=original.client_id,
         created_by_id=actor.id if actor else None,

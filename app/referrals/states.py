@@ -221,6 +221,21 @@ TRANSITIONS: dict[Action, Transition] = {
 }
 
 
+# A referral no member sent (a client came through the receiver's own link: sender_id NULL):
+# there is nobody to ask for more information, and the receiver cancels it as a sender would.
+WITHOUT_SENDER: dict[Action, frozenset[Party]] = {
+    Action.REQUEST_INFO: frozenset(),
+    Action.CANCEL: frozenset({P.RECEIVER, P.COORDINATOR}),
+}
+
+
+def parties_who_may(transition: Transition, has_sender: bool = True) -> frozenset[Party]:
+    """Who may take this transition on a referral with a sender, or without one."""
+    if has_sender:
+        return transition.parties
+    return WITHOUT_SENDER.get(transition.action, transition.parties)
+
+
 def transition_for(action: str) -> Transition | None:
     try:
         return TRANSITIONS[Action(action)]
@@ -228,9 +243,15 @@ def transition_for(action: str) -> Transition | None:
         return None
 
 
-def allowed_actions(status: Status, parties: set[Party]) -> list[Transition]:
+def allowed_actions(
+    status: Status, parties: set[Party], *, has_sender: bool = True
+) -> list[Transition]:
     """What these parties may do to a referral in this status, in table order."""
-    return [t for t in TRANSITIONS.values() if status in t.sources and t.parties & parties]
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if status in t.sources and parties_who_may(t, has_sender) & parties
+    ]
 
 
 def reachable_statuses() -> set[Status]:

@@ -114,7 +114,7 @@ def _fill_member_pickers(referral: Referral, fields: set[str], forms) -> None:
     """Choices for the pickers of the actions this viewer can take, and only for those."""
     if not fields & set(MEMBER_FIELDS):
         return
-    sides = {referral.sender_id, referral.receiver_id}
+    sides = {referral.sender_id, referral.receiver_id} - {None}
     query = picker_query(request.args, network_id=referral.network_id)
     members = picker_members(current_user, query, exclude=sides)
     chosen = {m.id for m in members}
@@ -142,7 +142,7 @@ def _render_detail(
     messages = read_thread(current_user, thread)
     if status == 200:
         mark_read(current_user, thread)
-    allowed = allowed_actions(referral.status, parties)
+    allowed = allowed_actions(referral.status, parties, has_sender=referral.sender_id is not None)
     # The form of the action just tried keeps its values and errors; the others start blank.
     blank = ActionForm(formdata=None)
     form = form or blank
@@ -177,7 +177,7 @@ def _render_detail(
         blank=blank,
         open_action=open_action or request.args.get("open"),
         documents=documents,
-        network=referral.sender.network,
+        network=referral.receiver.network,
         forwarded_to=forwarded_to,
         links=links,
         thread=thread,
@@ -236,7 +236,10 @@ def act(referral_id: int, action: str):
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
         flash(exc.message, "error")
         return _render_detail(db.session.get(Referral, referral_id), form, action, exc.status)
-    flash(words(referral.kind).done.get(action, DONE[action]), "success")
+    done = words(referral.kind).done.get(action, DONE[action])
+    if referral.sender_id is None and "sender" in done:  # a client of your own link
+        done = done.split(". ")[0] + "."
+    flash(done, "success")
     return redirect(url_for("referrals.detail", referral_id=referral.id))
 
 

@@ -183,6 +183,23 @@ def _sent_and_closed_by_month(scope: Scope) -> dict[str, tuple[int, int]]:
         month[0] += n
         if Status(status) == Status.CLOSED:
             month[1] += n
+    # The day counts hold every referral; the scope counts none that no member sent (a
+    # client of the receiver's own link): take those few off (the index on sender_id).
+    month = sent_month()
+    unsent = db.session.execute(
+        select(month, Referral.status, func.count())
+        .where(
+            Referral.sender_id.is_(None),
+            Referral.network_id == scope.network_id,
+            Referral.sent_at >= scope.start,
+            Referral.sent_at < scope.end,
+        )
+        .group_by(month, Referral.status)
+    )
+    for key, status, n in unsent:
+        found[key][0] -= n
+        if Status(status) == Status.CLOSED:
+            found[key][1] -= n
     return {m: (sent, closed) for m, (sent, closed) in found.items()}
 
 

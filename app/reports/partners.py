@@ -52,6 +52,8 @@ class BalanceMonth:
 
 def _condition(member_id: int, start, end, kind: ReferralKind | None):
     condition = or_(Referral.sender_id == member_id, Referral.receiver_id == member_id)
+    # Between members only: a client of the member's own link was given by no one.
+    condition = and_(condition, Referral.sender_id.is_not(None))
     if start is not None:
         condition = and_(condition, Referral.sent_at >= start)
     if end is not None:

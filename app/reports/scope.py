@@ -42,8 +42,13 @@ class Scope:
         return (self.end - timedelta(microseconds=1)).date()
 
     def referrals(self) -> ColumnElement[bool]:
-        """SQL: the referrals this scope counts."""
-        condition = and_(Referral.sent_at >= self.start, Referral.sent_at < self.end)
+        """SQL: the referrals this scope counts. Reciprocity is between members: a referral
+        no member sent (a client of the receiver's own link) is neither given nor received."""
+        condition = and_(
+            Referral.sent_at >= self.start,
+            Referral.sent_at < self.end,
+            Referral.sender_id.is_not(None),
+        )
         if self.network_id is not None:
             condition = and_(Referral.network_id == self.network_id, condition)
         if self.kind is not None:

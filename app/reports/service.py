@@ -296,6 +296,8 @@ def referral_alternatives(actor: User | None, referral: Referral) -> list[Sugges
     first; for the sender's users only (empty for anyone else, and for other statuses)."""
     if referral.status not in (Status.DECLINED, Status.EXPIRED):
         return []
+    if referral.sender_id is None:  # a client of the receiver's own link: no sender to help
+        return []
     if actor is not None and referral.sender_id not in actor.member_ids:
         return []
     sender = db.session.scalar(

@@ -28,7 +28,8 @@ MAX_NOTE = 500
 def thanking_side(actor: User, referral: Referral) -> tuple[int, int] | None:
     """(from member, to member) when the actor may thank on this referral now, else None."""
     parties = parties_of(actor, referral)
-    if referral.status != Status.CLOSED:
+    # No sender (a client of the receiver's own link): no other member to thank.
+    if referral.status != Status.CLOSED or referral.sender_id is None:
         return None
     if Party.SENDER in parties:
         return referral.sender_id, referral.receiver_id
@@ -65,6 +66,12 @@ def thank(actor: User, referral_id: int, note: object) -> Thanks:
     if problems:
         raise Invalid("Write a short note of thanks.", dict(problems))
     side = thanking_side(actor, referral)
+    if side is None and referral.sender_id is None:
+        raise Invalid(
+            "No member sent this referral (the client came through your own link): there is "
+            "no one to thank.",
+            {"note": "No sender."},
+        )
     if side is None:
         raise Invalid("Thanks are given once the referral is closed.", {"note": "Not closed yet."})
     from_id, to_id = side

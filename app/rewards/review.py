@@ -119,14 +119,28 @@ def reverse(
     return reward
 
 
+def may_redeem(actor: User | None, reward: Reward) -> bool:
+    """Whoever gives the reward (the programme's owner member) or a coordinator marks it used."""
+    owner = reward.programme.owner_member_id
+    return manages_network(actor, reward.network_id) or (
+        owner is not None and actor.role == Role.PRACTITIONER and owner in actor.member_ids
+    )
+
+
+def to_redeem(actor: User) -> list[Reward]:
+    """Approved credit, discounts, points and services that this actor may mark used (the
+    rewards pages' Redeem buttons), oldest first."""
+    query = visible_rewards(actor).where(
+        Reward.status == RewardStatus.APPROVED, Reward.kind.in_(REDEEMABLE_KINDS)
+    )
+    rewards = db.session.scalars(query.order_by(Reward.created_at, Reward.id))
+    return [r for r in rewards if may_redeem(actor, r)]
+
+
 def redeem(actor: User | None, reward: Reward, *, now: datetime | None = None) -> Reward:
     """The earner used the credit, discount, points or service: the programme's owner or a
     coordinator says so."""
-    owner = reward.programme.owner_member_id
-    may = manages_network(actor, reward.network_id) or (
-        owner is not None and actor.role == Role.PRACTITIONER and owner in actor.member_ids
-    )
-    if not may:
+    if not may_redeem(actor, reward):
         raise Forbidden("Only whoever gives the reward, or a coordinator, can mark it used.")
     _refuse_status(reward, (RewardStatus.APPROVED,), "redeemed")
     if reward.kind not in REDEEMABLE_KINDS:

@@ -12,7 +12,7 @@ from app.auth.decorators import roles_required
 from app.auth.policy import NO_ACCESS, managed_network_ids
 from app.extensions import db
 from app.models import Network, Role
-from app.refusals import Invalid, NotFound
+from app.refusals import Forbidden, Invalid, NotFound
 from app.reports.export import as_csv
 from app.rewards import payouts, review
 from app.rewards.disclosure import disclosure_for
@@ -58,9 +58,24 @@ bp.add_app_template_global(reward_figures, "reward_figures")
 @login_required
 def mine():
     rewards = review.earned_by(current_user) if current_user.role == Role.PRACTITIONER else []
-    return render_template(
-        "rewards/mine.html", rewards=rewards, programmes=visible_programmes(current_user)
+    to_redeem = review.to_redeem(current_user)
+    page = render_template(
+        "rewards/mine.html",
+        rewards=rewards,
+        to_redeem=to_redeem,
+        programmes=visible_programmes(current_user),
+        action_form=NoteActionForm(),
     )
+    _audit_client_earners(to_redeem)
+    return page
+
+
+def _audit_client_earners(rewards) -> None:
+    """The names of clients who earn rewards are client data: their reads are audited."""
+    for reward in rewards:
+        if reward.earner_client_id is not None:
+            record("view", "client", reward.earner_client_id, user=current_user, detail="rewards")
+    db.session.commit()
 
 
 @bp.route("/programmes")
@@ -199,11 +214,7 @@ def review_queue():
         action_form=ActionForm(),
         note_form=NoteActionForm(),
     )
-    # The names of clients who earn rewards are client data: their reads are audited.
-    for reward in rewards:
-        if reward.earner_client_id is not None:
-            record("view", "client", reward.earner_client_id, user=current_user, detail="rewards")
-    db.session.commit()
+    _audit_client_earners(rewards)
     return page
 
 
@@ -224,7 +235,7 @@ def act(reward_id: int, decision: str):
     reward = review.reward_for(current_user, reward_id)
     try:
         ACTIONS[decision](current_user, reward, {"note": form.note.data})
-    except Invalid as refused:
+    except (Invalid, Forbidden) as refused:
         db.session.rollback()
         flash(" ".join([refused.message, *refused.fields.values()]), "error")
     else:

@@ -30,7 +30,8 @@ def _audience(thread: Thread, message: Message) -> list[int]:
             pool = pool_of(advice.network_id, advice.specialty_key, exclude=advice.asker_id)
             advisers = [m.id for m in pool]
         sides = {"asker": [advice.asker_id], "adviser": advisers}
-    return [m for side, ids in sides.items() if side != message.side for m in ids]
+    # A referral may have no sender (a client of the receiver's own link): nobody to tell.
+    return [m for side, ids in sides.items() if side != message.side for m in ids if m is not None]
 
 
 def _link(thread: Thread) -> str:
