@@ -12,7 +12,7 @@ from app.api.idempotency import answer, idempotent
 from app.api.inputs import ActionRequest, NewReferral, ReferralQuery, validated
 from app.api.registry import operation
 from app.api.schemas import USER_ACTIONS
-from app.api.serialize import as_json, as_referral, as_summary
+from app.api.serialize import as_json, as_referral, as_summary, json_response
 from app.extensions import db
 from app.reads import reads_only
 from app.referrals import service
@@ -79,7 +79,7 @@ def list_referrals():
         following = url_for(
             "api.list_referrals", **carried_args(request.args), cursor=cursor, _external=True
         )
-    return as_json(schemas.ReferralPage(items=[as_summary(r) for r in rows], next=following))
+    return json_response(schemas.ReferralPage(items=[as_summary(r) for r in rows], next=following))
 
 
 @operation(

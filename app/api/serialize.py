@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from pydantic import BaseModel
 
 from app.api import schemas
@@ -17,6 +18,13 @@ from app.referrals.states import allowed_actions
 def as_json(answer: BaseModel) -> dict[str, Any]:
     """The model as JSON values: moments with their offset, amounts as "1250.00"."""
     return answer.model_dump(mode="json")
+
+
+def json_response(answer: BaseModel) -> Response:
+    """The model as a JSON response, serialised by pydantic in one step (the same values as
+    `as_json`; keys in the schema's order): for the lists, where building the dict and then
+    Flask's sorted dump of it was a fifth of the request (docs/performance.md)."""
+    return Response(answer.model_dump_json(), mimetype="application/json")
 
 
 def as_user(user: User) -> schemas.User:
