@@ -172,3 +172,38 @@ def test_the_tabs_counts_carried_by_the_page_are_the_counted_ones(make, db, quer
     assert carried == tab_counts(user, flt)
     assert {s.value: n for s, n in carried.by_status.items()} == expected
     assert carried.forwarded == 1  # of the two declined, one has a forwarded copy
+
+
+def test_the_referral_page_costs_the_same_with_more_people_on_its_timeline(make, db, login):
+    """The timeline's steps come with the names of who took them in one SELECT: a step by
+    one more person adds no statement (it was one for the person and two for their members
+    and networks)."""
+    from app.models import ReferralEvent
+
+    network = make.network(name="Timeline")
+    sender, receiver = make.member(network), make.member(network)
+    referral_id = make.referral(sender, receiver, Status.SENT).id
+    people = [make.practitioner(make.member(network)).id for _ in range(3)]
+    client = login(make.practitioner(receiver))
+
+    def cost_with(actors: list[int]) -> int:
+        session = db.session()
+        for n, actor_id in enumerate(actors):
+            session.add(
+                ReferralEvent(
+                    referral_id=referral_id,
+                    actor_id=actor_id,
+                    action="send",
+                    to_status=Status.SENT,
+                    note=f"Step by {actor_id}, {n}",
+                )
+            )
+        session.commit()
+        client.get(f"/referrals/{referral_id}")  # reads are noted once; count the next
+        with counted(db) as statements:
+            page = client.get(f"/referrals/{referral_id}")
+        assert page.status_code == 200, page.get_data(as_text=True)[:300]
+        assert f"Step by {actors[-1]}" in page.get_data(as_text=True)
+        return len(statements)
+
+    assert cost_with(people[:1]) == cost_with(people[1:])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
@@ -12,7 +14,7 @@ from app.advice.service import advice_of_referral
 from app.extensions import db
 from app.forms import submitted
 from app.members.choices import chosen_member, member_choices, picker_members, picker_query
-from app.models import Referral, Role
+from app.models import Referral, ReferralEvent, Role, User
 from app.notifications.service import read_all
 from app.reads import reads_only
 from app.referrals import (
@@ -169,6 +171,7 @@ def _render_detail(
     return render_template(
         "referrals/detail.html",
         referral=referral,
+        timeline=_timeline(referral),
         parties=parties,
         actions=actions,
         member_fields=MEMBER_FIELDS,
@@ -189,6 +192,23 @@ def _render_detail(
         may_thank=may_thank(current_user, referral, given_thanks),
         thanks_form=thanks_form or ThanksForm(formdata=None),
     ), status
+
+
+def _timeline(referral: Referral) -> list[ReferralEvent]:
+    """The referral's steps and who took each (the timeline shows a name), in one SELECT: not
+    one for the steps, one per person and two more for each person's members and networks."""
+    return list(
+        db.session.scalars(
+            select(ReferralEvent)
+            .where(ReferralEvent.referral_id == referral.id)
+            .order_by(ReferralEvent.id)
+            .options(
+                joinedload(ReferralEvent.actor).options(
+                    lazyload(User.members), lazyload(User.networks)
+                )
+            )
+        )
+    )
 
 
 @bp.route("/<int:referral_id>")
