@@ -116,52 +116,84 @@ def _value_allowed(scope: Scope) -> bool:
     return scope.kind != ReferralKind.CLINICAL
 
 
-def add_given(scope: Scope, rows: dict[int, MemberFigures]) -> None:
+@dataclass
+class Part:
+    """Rows to fill from one grouped pass: the whole scope (`within` None), or a window of
+    it (the referrals sent in [start, end), which the scope must hold whole), with the
+    medians of `stages`."""
+
+    rows: dict[int, MemberFigures]
+    stages: tuple[str, ...] = STAGE_NAMES
+    window: Scope | None = None
+
+    def only(self, aggregate):
+        """The aggregate over this part's referrals (SQL FILTER for a window)."""
+        if self.window is None:
+            return aggregate
+        w = self.window
+        return aggregate.filter(Referral.sent_at >= w.start, Referral.sent_at < w.end)
+
+
+def add_given(scope: Scope, rows: dict[int, MemberFigures], *, parts=None) -> None:
+    parts = parts or [Part(rows)]
     value = func.sum(Referral.business_value).filter(
         Referral.kind == ReferralKind.PROFESSIONAL, Referral.status == Status.CLOSED
     )
-    query = (
-        select(Referral.sender_id, func.count(), value)
-        .where(scope.referrals())
-        .group_by(Referral.sender_id)
-    )
-    for member_id, given, value_given in db.session.execute(query):
-        row = rows.get(member_id)
-        if row is not None:
-            row.given = given
-            if _value_allowed(scope):
-                row.value_given = Decimal(value_given) if value_given is not None else None
+    columns = [Referral.sender_id]
+    for part in parts:
+        columns += [part.only(func.count()), part.only(value)]
+    query = select(*columns).where(scope.referrals()).group_by(Referral.sender_id)
+    for member_id, *found in db.session.execute(query):
+        for part, (given, value_given) in zip(parts, _by_two(found), strict=True):
+            row = part.rows.get(member_id)
+            if row is not None:
+                row.given = given
+                if _value_allowed(scope):
+                    row.value_given = Decimal(value_given) if value_given is not None else None
 
 
-def add_received(scope: Scope, rows: dict[int, MemberFigures], *, stages=None) -> None:
-    """received, the funnel and the medians (of `stages`; default all three)."""
-    columns = [
-        Referral.receiver_id,
-        func.count(),
-        func.count(Referral.accepted_at),
-        func.count(Referral.visited_at),
-        func.count(Referral.closed_at),
-        func.count().filter(Referral.status == Status.DECLINED),
-        func.count().filter(Referral.status == Status.CANCELLED),
-        func.count().filter(Referral.status == Status.EXPIRED),
-    ]
-    stages = stages or STAGE_NAMES
+def _by_two(values):
+    return [values[i : i + 2] for i in range(0, len(values), 2)]
+
+
+RECEIVED_COUNTS = 7  # received, accepted, visited, closed, declined, cancelled, expired
+
+
+def add_received(scope: Scope, rows: dict[int, MemberFigures], *, stages=None, parts=None) -> None:
+    """received, the funnel and the medians (of `stages`; default all three), in one pass
+    for every part (`parts`: default the rows over the whole scope)."""
+    parts = parts or [Part(rows, tuple(stages or STAGE_NAMES))]
     postgres = dialect() == "postgresql"
-    if postgres:
-        columns += median_hours_columns(stages)
-    query = select(*columns).where(scope.referrals()).group_by(Referral.receiver_id)
-    for member_id, received, *counts in db.session.execute(query):
-        row = rows.get(member_id)
-        if row is None:
-            continue
-        row.received = received
-        row.accepted, row.visited, row.closed = counts[:3]
-        row.declined, row.cancelled, row.expired = counts[3:6]
+    columns = [Referral.receiver_id]
+    for part in parts:
+        columns += [
+            part.only(func.count()),
+            part.only(func.count(Referral.accepted_at)),
+            part.only(func.count(Referral.visited_at)),
+            part.only(func.count(Referral.closed_at)),
+            part.only(func.count().filter(Referral.status == Status.DECLINED)),
+            part.only(func.count().filter(Referral.status == Status.CANCELLED)),
+            part.only(func.count().filter(Referral.status == Status.EXPIRED)),
+        ]
         if postgres:
-            for name, value in zip(stages, counts[6:], strict=True):
-                setattr(row, f"median_hours_to_{name}", interval_hours(value))
+            columns += [part.only(m) for m in median_hours_columns(part.stages)]
+    query = select(*columns).where(scope.referrals()).group_by(Referral.receiver_id)
+    for member_id, *found in db.session.execute(query):
+        for part in parts:
+            width = RECEIVED_COUNTS + (len(part.stages) if postgres else 0)
+            counts, found = found[:width], found[width:]
+            row = part.rows.get(member_id)
+            if row is None:
+                continue
+            row.received = counts[0]
+            row.accepted, row.visited, row.closed = counts[1:4]
+            row.declined, row.cancelled, row.expired = counts[4:7]
+            if postgres:
+                for name, value in zip(part.stages, counts[7:], strict=True):
+                    setattr(row, f"median_hours_to_{name}", interval_hours(value))
     if not postgres:
-        _medians_in_python(scope, rows, stages)
+        for part in parts:
+            _medians_in_python(part.window or scope, part.rows, part.stages)
 
 
 def _medians_in_python(scope: Scope, rows: dict[int, MemberFigures], stages) -> None:
@@ -179,13 +211,44 @@ def _medians_in_python(scope: Scope, rows: dict[int, MemberFigures], stages) -> 
             setattr(rows[member_id], f"median_hours_to_{name}", median(values))
 
 
+def _ordered(rows: dict[int, MemberFigures]) -> list[MemberFigures]:
+    return sorted(rows.values(), key=lambda r: (r.member_name.lower(), r.member_id))
+
+
 def member_figures(scope: Scope, stages=None) -> list[MemberFigures]:
     """Every member of the scope's network (of its specialty), with its figures, by name.
     `stages`: the medians wanted (answer, visit, close; default all)."""
     rows = _members(scope)
     add_given(scope, rows)
     add_received(scope, rows, stages=stages)
-    return sorted(rows.values(), key=lambda r: (r.member_name.lower(), r.member_id))
+    return _ordered(rows)
+
+
+def holds(scope: Scope, window: Scope) -> bool:
+    """Whether the scope's referrals include every referral of the window (same network,
+    every kind in both, the window's period inside the scope's)."""
+    return (
+        scope.network_id == window.network_id
+        and scope.kind is None
+        and window.kind is None
+        and scope.start <= window.start
+        and window.end <= scope.end
+    )
+
+
+def member_figures_and_window(
+    scope: Scope, window: Scope, window_stages
+) -> tuple[list[MemberFigures], list[MemberFigures]]:
+    """member_figures(scope) and member_figures(window, window_stages), from the same two
+    grouped passes over the scope's referrals when the scope holds the window (the window's
+    figures are aggregates FILTERed to its period), else from passes of their own."""
+    if not holds(scope, window):
+        return member_figures(scope), member_figures(window, window_stages)
+    rows, window_rows = _members(scope), _members(window)
+    parts = [Part(rows), Part(window_rows, tuple(window_stages), window)]
+    add_given(scope, rows, parts=parts)
+    add_received(scope, rows, parts=parts)
+    return _ordered(rows), _ordered(window_rows)
 
 
 def reciprocity(scope: Scope) -> list[MemberFigures]:

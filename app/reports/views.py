@@ -17,7 +17,6 @@ from app.reports.health import FORM_FIELDS, form_values, rule_of
 from app.reports.reasons import ACTION_WORDS
 from app.reports.scope import PRESETS
 from app.reports.service import (
-    member_health,
     network_for_report,
     network_report,
     set_report_settings,
@@ -46,8 +45,8 @@ def index():
 def network(network_id: int):
     today = utcnow().date()
     filters, problems = read_filters(request.args, today)
-    report = network_report(current_user, filters.scope(network_id))
-    health = member_health(current_user, network_id, today)
+    report = network_report(current_user, filters.scope(network_id), today)
+    health = report.health
     rows = sorted_rows(report.members, health, filters.sort, filters.descending)
     page = render_template(
         "reports/network.html",
@@ -72,9 +71,10 @@ def download(network_id: int, table: str, fmt: str):
     if problems:
         message = "\n".join(f"{name}: {text}" for name, text in problems.items())
         return Response(message + "\n", status=400, mimetype="text/plain")
-    report = network_report(current_user, filters.scope(network_id))
-    health = member_health(current_user, network_id, today) if table == "members" else {}
-    if table == "members":
+    members = table == "members"  # the only table with health
+    report = network_report(current_user, filters.scope(network_id), today if members else None)
+    health = report.health if members else {}
+    if members:
         ordered = sorted_rows(report.members, health, filters.sort, filters.descending)
         rows = member_rows(report, health, ordered)
     else:
