@@ -244,7 +244,11 @@ def member_figures_and_window(
     figures are aggregates FILTERed to its period), else from passes of their own."""
     if not holds(scope, window):
         return member_figures(scope), member_figures(window, window_stages)
-    rows, window_rows = _members(scope), _members(window)
+    rows = _members(scope)
+    if scope.specialty is None:  # the same members, without asking again
+        window_rows = {i: MemberFigures(i, r.member_name, r.active) for i, r in rows.items()}
+    else:
+        window_rows = _members(window)
     parts = [Part(rows), Part(window_rows, tuple(window_stages), window)]
     add_given(scope, rows, parts=parts)
     add_received(scope, rows, parts=parts)
