@@ -192,6 +192,10 @@ def member_urls():
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    # Filters rather than globals: a filter is called directly, a global through the
+    # template context (the network report formats 48,000 figures).
+    app.jinja_env.filters["pct"] = percent
+    app.jinja_env.filters["hours"] = hours_figure
     app.jinja_env.globals.update(
         status_label=status_label,
         referral_status_label=referral_status_label,
@@ -209,8 +213,6 @@ def init_templating(app: Flask) -> None:
         Status=Status,
         side_label=side_label,
         advice_status_label=advice_status_label,
-        pct=percent,
-        hours=hours_figure,
         member_urls=member_urls,
     )
     app.jinja_env.trim_blocks = True
