@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from app.extensions import db
 from app.models import Member, Referral, ReferralKind, Specialty, Status
@@ -126,12 +126,13 @@ class Part:
     stages: tuple[str, ...] = STAGE_NAMES
     window: Scope | None = None
 
+    def inside(self):
+        """SQL: whether a referral of the scope is in this part's window."""
+        return and_(Referral.sent_at >= self.window.start, Referral.sent_at < self.window.end)
+
     def only(self, aggregate):
         """The aggregate over this part's referrals (SQL FILTER for a window)."""
-        if self.window is None:
-            return aggregate
-        w = self.window
-        return aggregate.filter(Referral.sent_at >= w.start, Referral.sent_at < w.end)
+        return aggregate if self.window is None else aggregate.filter(self.inside())
 
 
 def add_given(scope: Scope, rows: dict[int, MemberFigures], *, parts=None) -> None:
@@ -192,23 +193,32 @@ def add_received(scope: Scope, rows: dict[int, MemberFigures], *, stages=None, p
                 for name, value in zip(part.stages, counts[7:], strict=True):
                     setattr(row, f"median_hours_to_{name}", interval_hours(value))
     if not postgres:
-        for part in parts:
-            _medians_in_python(part.window or scope, part.rows, part.stages)
+        _medians_in_python(scope, parts)
 
 
-def _medians_in_python(scope: Scope, rows: dict[int, MemberFigures], stages) -> None:
-    """SQLite has no percentile_cont: the hours come back ordered by member and are
-    middled here (one query per stage, only the referrals that reached it)."""
-    for name in stages:
-        start, end = stage_bounds()[name]
-        hours = hours_between(start, end)
-        found: dict[int, list[float]] = defaultdict(list)
-        query = select(Referral.receiver_id, hours).where(scope.referrals(), hours.is_not(None))
-        for member_id, value in db.session.execute(query):
-            if member_id in rows:
-                found[member_id].append(value)
-        for member_id, values in found.items():
-            setattr(rows[member_id], f"median_hours_to_{name}", median(values))
+def _medians_in_python(scope: Scope, parts: list[Part]) -> None:
+    """SQLite has no percentile_cont: the hours of every stage any part wants come back in
+    one pass over the scope's referrals (with whether each lies in each part's window) and
+    are middled here."""
+    names = [n for n in STAGE_NAMES if any(n in part.stages for part in parts)]
+    bounds = stage_bounds()
+    columns = [Referral.receiver_id] + [hours_between(*bounds[n]) for n in names]
+    for part in parts:
+        if part.window is not None:
+            columns.append(part.inside())
+    found = [defaultdict(lambda: defaultdict(list)) for _ in parts]
+    query = select(*columns).where(scope.referrals())
+    for member_id, *values in db.session.execute(query):
+        hours, inside = values[: len(names)], iter(values[len(names) :])
+        for part, lists in zip(parts, found, strict=True):
+            if (part.window is None or next(inside)) and member_id in part.rows:
+                for name, value in zip(names, hours, strict=True):
+                    if value is not None and name in part.stages:
+                        lists[member_id][name].append(value)
+    for part, lists in zip(parts, found, strict=True):
+        for member_id, by_stage in lists.items():
+            for name, values in by_stage.items():
+                setattr(part.rows[member_id], f"median_hours_to_{name}", median(values))
 
 
 def _ordered(rows: dict[int, MemberFigures]) -> list[MemberFigures]:
