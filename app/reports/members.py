@@ -144,17 +144,16 @@ def add_given(scope: Scope, rows: dict[int, MemberFigures], *, parts=None) -> No
     for part in parts:
         columns += [part.only(func.count()), part.only(value)]
     query = select(*columns).where(scope.referrals()).group_by(Referral.sender_id)
-    for member_id, *found in db.session.execute(query):
-        for part, (given, value_given) in zip(parts, _by_two(found), strict=True):
-            row = part.rows.get(member_id)
+    with_value = _value_allowed(scope)
+    places = [(part.rows, 1 + 2 * i) for i, part in enumerate(parts)]
+    for found in db.session.execute(query):
+        member_id = found[0]
+        for part_rows, at in places:
+            row = part_rows.get(member_id)
             if row is not None:
-                row.given = given
-                if _value_allowed(scope):
-                    row.value_given = Decimal(value_given) if value_given is not None else None
-
-
-def _by_two(values):
-    return [values[i : i + 2] for i in range(0, len(values), 2)]
+                row.given = found[at]
+                if with_value and found[at + 1] is not None:
+                    row.value_given = Decimal(found[at + 1])
 
 
 RECEIVED_COUNTS = 7  # received, accepted, visited, closed, declined, cancelled, expired
@@ -179,19 +178,29 @@ def add_received(scope: Scope, rows: dict[int, MemberFigures], *, stages=None, p
         if postgres:
             columns += [part.only(m) for m in median_hours_columns(part.stages)]
     query = select(*columns).where(scope.referrals()).group_by(Referral.receiver_id)
-    for member_id, *found in db.session.execute(query):
-        for part in parts:
-            width = RECEIVED_COUNTS + (len(part.stages) if postgres else 0)
-            counts, found = found[:width], found[width:]
-            row = part.rows.get(member_id)
+    # Where each part's columns start in a row, and the medians it reads after its counts.
+    places, at = [], 1
+    for part in parts:
+        medians = [f"median_hours_to_{name}" for name in part.stages] if postgres else []
+        places.append((part.rows, at, medians))
+        at += RECEIVED_COUNTS + len(medians)
+    for found in db.session.execute(query):
+        member_id = found[0]
+        for part_rows, at, medians in places:
+            row = part_rows.get(member_id)
             if row is None:
                 continue
-            row.received = counts[0]
-            row.accepted, row.visited, row.closed = counts[1:4]
-            row.declined, row.cancelled, row.expired = counts[4:7]
-            if postgres:
-                for name, value in zip(part.stages, counts[7:], strict=True):
-                    setattr(row, f"median_hours_to_{name}", interval_hours(value))
+            (
+                row.received,
+                row.accepted,
+                row.visited,
+                row.closed,
+                row.declined,
+                row.cancelled,
+                row.expired,
+            ) = found[at : at + RECEIVED_COUNTS]
+            for offset, name in enumerate(medians, at + RECEIVED_COUNTS):
+                setattr(row, name, interval_hours(found[offset]))
     if not postgres:
         _medians_in_python(scope, parts)
 
