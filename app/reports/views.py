@@ -14,6 +14,7 @@ from app.reports.export import as_csv, as_json
 from app.reports.filters import SORTS, read_filters, sorted_rows
 from app.reports.forms import ReportSettingsForm
 from app.reports.health import FORM_FIELDS, form_values, rule_of
+from app.reports.html import member_rows_html
 from app.reports.reasons import ACTION_WORDS
 from app.reports.scope import PRESETS
 from app.reports.service import (
@@ -24,6 +25,7 @@ from app.reports.service import (
 from app.reports.tables import TABLES, member_rows, table_rows
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp.add_app_template_global(member_rows_html)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
 
