@@ -302,3 +302,11 @@ def test_member_rows_are_the_html_the_template_wrote(app):
         got = member_rows_html(rows, health)
     assert str(got) == expected
     assert "&lt;b&gt;&#34;Ann&#34;&lt;/b&gt; &amp; Co&#39;s" in got
+
+
+def test_no_member_of_the_specialty_says_so(network, login):
+    client = login(network["coordinator"])
+    page = client.get(f"/reports/networks/{network['net'].id}?specialty=Dermatology")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '    <tbody>\n<tr><td colspan="14">No member matches.</td></tr>    </tbody>' in html
