@@ -17,6 +17,9 @@ Builds the benchmark network (`flask demo-data`, 10,000 members, 1,000,000 refer
   network, as a user runs it (a new process: interpreter and app start included), and the
   same report in-process.
 
+SQLite too: `--database-url sqlite:////tmp/bench-reports.db` (built with `flask demo-data`
+when the file is missing).
+
 Prints medians in ms and each as a multiple of the count(*) of the same run; writes the
 figures as JSON under bench/results/. Goals (issue 12): network report 1.5 s, member page
 50 ms, top pairs 1 s, the CLI 2.5 s with its start.
@@ -28,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -39,7 +43,7 @@ from flask_login import login_user
 from rich.console import Console
 from sqlalchemy import func, select, text
 
-from bench.http import build_or_reuse
+from bench.http import _flask, build_or_reuse
 from bench.servers import ROOT
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -59,6 +63,28 @@ def _arguments() -> argparse.Namespace:
     if not args.database_url:
         parser.error("give --database-url or set BENCH_REPORTS_DATABASE_URL")
     return args
+
+
+def _sqlite_build_or_reuse(args: argparse.Namespace, console: Console) -> None:
+    """SQLite (`sqlite:////path/bench.db`): the file is built once with `flask demo-data`
+    (then ANALYZE) when missing or with --fresh, and reused otherwise."""
+    path = Path(args.database_url.removeprefix("sqlite:///"))
+    if path.exists() and not args.fresh:
+        console.log(f"Reusing {path}")
+        _flask(args.database_url, "db", "upgrade", capture=True)
+        return
+    path.unlink(missing_ok=True)
+    console.log(f"Building {path}: {args.members:,} members, {args.referrals:,} referrals")
+    _flask(args.database_url, "db", "upgrade", capture=True)
+    _flask(
+        args.database_url,
+        "demo-data",
+        f"--members={args.members}",
+        f"--referrals={args.referrals}",
+        f"--seed={args.seed}",
+    )
+    with sqlite3.connect(path) as connection:
+        connection.execute("ANALYZE")
 
 
 def _timed(work) -> float:
@@ -169,7 +195,10 @@ def measure(url: str, runs: int) -> dict:
 def main() -> int:
     args = _arguments()
     console = Console()
-    build_or_reuse(args, console)
+    if args.database_url.startswith("sqlite:"):
+        _sqlite_build_or_reuse(args, console)
+    else:
+        build_or_reuse(args, console)
     results = measure(args.database_url, args.runs)
     medians = results["median_ms"]
     base = medians["count"]

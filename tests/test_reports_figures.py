@@ -26,6 +26,7 @@ from app.reports import network as network_report
 from app.reports import pairs as pair_report
 from app.reports import partners as partner_report
 from app.reports import service
+from app.reports.health import health_days, health_of, validated_rule
 from app.reports.scope import days_scope
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -93,7 +94,11 @@ def networks(draw):
     last = first + timedelta(days=draw(st.integers(0, 150)))
     kind = draw(st.sampled_from([None, *ReferralKind]))
     specialty = draw(st.sampled_from([None, *SPECIALTIES]))
-    return people, specs, first, last, kind, specialty
+    # The health rule's window (months ending `today`): often inside the period, so that the
+    # report counts it in the same passes, sometimes not.
+    months = draw(st.integers(1, 3))
+    today = first + timedelta(days=draw(st.integers(0, 160)))
+    return people, specs, first, last, kind, specialty, months, today
 
 
 def _save(make, db, people, specs):
@@ -168,8 +173,9 @@ def _months(first: date, last: date) -> list[str]:
 )
 @given(case=networks())
 def test_every_figure_matches_a_plain_computation(make, db, case):
-    people, specs, first, last, kind, specialty = case
+    people, specs, first, last, kind, specialty, months, today = case
     net, members = _save(make, db, people, specs)
+    net.health_rule = validated_rule({"months": months})
     ids = [m.id for m in members]
     scope = days_scope(net.id, first, last, kind=kind, specialty=specialty and specialty.lower())
     start, end = scope.start, scope.end
@@ -231,7 +237,7 @@ def test_every_figure_matches_a_plain_computation(make, db, case):
     }
     # Counted on their own, and as the report page counts them (from the member table, the
     # pairs pass and the day counts).
-    report = service.network_report(None, scope)
+    report = service.network_report(None, scope, today)
     for figures in (network_report.network_figures(scope), report.figures):
         assert figures.sent == len(now)
         assert figures.accepted == sum(1 for s in now if s.accepted_at)
@@ -251,6 +257,21 @@ def test_every_figure_matches_a_plain_computation(make, db, case):
             sum(values, Decimal(0)) if values and kind != ReferralKind.CLINICAL else None
         )
         assert {m.month: (m.sent, m.closed) for m in figures.months} == by_month
+
+    # -- the members' health: as member_health counts it on its own, whether or not the
+    # period holds the rule's window (then the report counts both in the same passes)
+    alone = service.member_health(None, net.id, today)
+    assert {i: h.as_row() for i, h in report.health.items()} == {
+        i: h.as_row() for i, h in alone.items()
+    }
+    assert set(alone) == set(ids)
+    rows_and_health = service.member_table_and_health(None, scope, today)
+    assert rows_and_health[1] == report.health
+    assert [r.as_row() for r in rows_and_health[0]] == [r.as_row() for r in report.members]
+    window = days_scope(net.id, *health_days(validated_rule({"months": months}), today))
+    window_rows = {r.member_id: r for r in member_report.member_figures(window, ("answer",))}
+    for member_id, light in report.health.items():
+        assert light == health_of(window_rows[member_id], net.health_rule)
 
     # -- pairs, matrix, who never gives, lapsed givers
     pairs = pair_report.top_pairs(scope, limit=1000)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import Role, Status, utcnow
+from app.models import ReferralKind, Role, Status, utcnow
 from app.refusals import Invalid
 from app.reports.health import DEFAULT_RULE, health_of, validated_rule
 from app.reports.members import MemberFigures
@@ -74,3 +74,42 @@ def test_only_managers_set_the_rule(make, db):
         set_health_rule(practitioner, net.id, {})
     with pytest.raises(NotFound):
         set_health_rule(other, net.id, {})
+
+
+def test_the_report_counts_health_in_its_own_passes_when_its_period_holds_the_window(
+    make, db, monkeypatch
+):
+    from app.reports import members as member_report
+    from app.reports.scope import days_scope
+    from app.reports.service import network_report
+
+    net = make.network()
+    a, b, c = make.member(net), make.member(net), make.member(net)
+    now = utcnow()
+    for days, sender, receiver, status in (
+        (2, a, b, Status.CLOSED),
+        (3, b, a, Status.ACCEPTED),
+        (40, a, c, Status.DECLINED),
+        (250, c, a, Status.CLOSED),  # before the 6 months: counts for the period only
+        (5, b, c, Status.SENT),
+    ):
+        make.referral(sender, receiver, status, sent_at=now - timedelta(days=days))
+    today = now.date()
+    alone = member_health(None, net.id, today)
+    year = days_scope(net.id, today - timedelta(days=400), today)
+    clinical = days_scope(net.id, today - timedelta(days=400), today, kind=ReferralKind.CLINICAL)
+    separate = network_report(None, clinical, today)  # a kind: the window is counted apart
+    assert {i: h.as_row() for i, h in separate.health.items()} == {
+        i: h.as_row() for i, h in alone.items()
+    }
+
+    def no_separate_pass(*args, **kw):
+        raise AssertionError("the window was counted in a pass of its own")
+
+    monkeypatch.setattr(member_report, "member_figures", no_separate_pass)
+    report = network_report(None, year, today)
+    assert {i: h.as_row() for i, h in report.health.items()} == {
+        i: h.as_row() for i, h in alone.items()
+    }
+    assert {r.member_id: r.given for r in report.members} == {a.id: 2, b.id: 2, c.id: 1}
+    assert report.health[c.id].light != "green"  # gave 0 in the window, 1 in the year

@@ -154,6 +154,16 @@ CASES: list[tuple[str, Call, str]] = [
     ("documents_of", lambda a, w: documents_of(a, w["referral"]), "receiver"),
     ("network_report", lambda a, w: reports.network_report(a, _scope(w)), "coordinator"),
     ("member_table", lambda a, w: reports.member_table(a, _scope(w)), "coordinator"),
+    (
+        "member_table_and_health",
+        lambda a, w: reports.member_table_and_health(a, _scope(w), date.today()),
+        "coordinator",
+    ),
+    (
+        "network_report with health",
+        lambda a, w: reports.network_report(a, _scope(w), date.today()),
+        "coordinator",
+    ),
     ("network_summary", lambda a, w: reports.network_summary(a, _scope(w)), "coordinator"),
     ("top_pairs", lambda a, w: reports.top_pairs(a, _scope(w)), "coordinator"),
     (

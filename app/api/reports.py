@@ -50,8 +50,7 @@ def _period(filters: Filters) -> shapes.Period:
 def network_members(network_id: int):
     filters = _filters()
     scope = filters.scope(network_id)
-    rows = service.member_table(api_user(), scope)
-    health = service.member_health(api_user(), network_id, utcnow().date())
+    rows, health = service.member_table_and_health(api_user(), scope, utcnow().date())
     ordered = sorted_rows(rows, health, filters.sort, filters.descending)
     items = [shapes.MemberFigures(**row) for row in member_rows(None, health, ordered)]
     return as_json(shapes.MemberTable(period=_period(filters), items=items))

@@ -158,7 +158,8 @@ def network_figures(scope: Scope, rows=None, reciprocal: int | None = None) -> N
     figures.reciprocal = reciprocal_referrals(scope) if reciprocal is None else reciprocal
     figures.givers = sum(1 for n in given.values() if n)
     figures.receivers = sum(1 for n in received.values() if n)
-    active = active_members(scope)
+    # The member table holds every member of the network with whether it is active.
+    active = active_members(scope) if rows is None else [r.member_id for r in rows if r.active]
     figures.active_members = len(active)
     figures.gini_received = gini(received.get(m, 0) for m in active)
     return figures

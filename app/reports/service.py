@@ -48,6 +48,27 @@ def member_table(actor: User | None, scope: Scope) -> list[MemberFigures]:
     return members.member_figures(scope)
 
 
+def member_table_and_health(
+    actor: User | None, scope: Scope, today: date
+) -> tuple[list[MemberFigures], dict[int, Health]]:
+    """member_table and member_health(…, today), in the same passes when they can be."""
+    return _rows_and_health(network_for_report(actor, scope.network_id), scope, today)
+
+
+def _rows_and_health(
+    found: Network, scope: Scope, today: date | None
+) -> tuple[list[MemberFigures], dict[int, Health] | None]:
+    """The member table over the scope and, with `today`, each member's light over the
+    rule's window ending then: from the same grouped passes when the scope holds the window
+    (members.member_figures_and_window)."""
+    if today is None:
+        return members.member_figures(scope), None
+    rule = health.rule_of(found)
+    window = days_scope(found.id, *health.health_days(rule, today))
+    rows, window_rows = members.member_figures_and_window(scope, window, HEALTH_STAGES)
+    return rows, _lights(window_rows, rule)
+
+
 def network_summary(actor: User | None, scope: Scope) -> NetworkFigures:
     network_for_report(actor, scope.network_id)
     return network.network_figures(scope)
@@ -98,12 +119,16 @@ class NetworkReport:
     reasons: list[ReasonCount]
     advice: AdviceCounts
     recognition: Recognition | None = None
+    # Each member's light over the rule's window ending `today` (network_report's argument).
+    health: dict[int, Health] | None = None
 
 
-def network_report(actor: User | None, scope: Scope) -> NetworkReport:
-    """Everything the network report page shows."""
+def network_report(actor: User | None, scope: Scope, today: date | None = None) -> NetworkReport:
+    """Everything the network report page shows; with `today`, the members' health too (as
+    member_health gives it), counted in the same passes when the period holds the rule's
+    window."""
     found = network_for_report(actor, scope.network_id)
-    rows = members.member_figures(scope)
+    rows, lights = _rows_and_health(found, scope, today)
     top, reciprocal = pairs.pair_summary(scope)
     if scope.specialty is None:  # every member's row: no need to group the referrals again
         figures = network.network_figures(scope, rows, reciprocal)
@@ -123,6 +148,7 @@ def network_report(actor: User | None, scope: Scope) -> NetworkReport:
         reason_counts(scope),
         advice_counts(scope, utcnow()),
         recognition(found, scope, rows),
+        lights,
     )
 
 
@@ -219,7 +245,13 @@ def member_health(actor: User | None, network_id: int, today: date) -> dict[int,
     found = network_for_report(actor, network_id)
     rule = health.rule_of(found)
     scope = days_scope(network_id, *health.health_days(rule, today))
-    rows = members.member_figures(scope, stages=("answer",))  # the rule times answers only
+    return _lights(members.member_figures(scope, stages=HEALTH_STAGES), rule)
+
+
+HEALTH_STAGES = ("answer",)  # the rule times answers only
+
+
+def _lights(rows: list[MemberFigures], rule: dict) -> dict[int, Health]:
     return {r.member_id: health.health_of(r, rule) for r in rows}
 
 

@@ -14,10 +14,10 @@ from app.reports.export import as_csv, as_json
 from app.reports.filters import SORTS, read_filters, sorted_rows
 from app.reports.forms import ReportSettingsForm
 from app.reports.health import FORM_FIELDS, form_values, rule_of
+from app.reports.html import member_rows_html
 from app.reports.reasons import ACTION_WORDS
 from app.reports.scope import PRESETS
 from app.reports.service import (
-    member_health,
     network_for_report,
     network_report,
     set_report_settings,
@@ -25,6 +25,7 @@ from app.reports.service import (
 from app.reports.tables import TABLES, member_rows, table_rows
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp.add_app_template_global(member_rows_html)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
 
@@ -46,8 +47,8 @@ def index():
 def network(network_id: int):
     today = utcnow().date()
     filters, problems = read_filters(request.args, today)
-    report = network_report(current_user, filters.scope(network_id))
-    health = member_health(current_user, network_id, today)
+    report = network_report(current_user, filters.scope(network_id), today)
+    health = report.health
     rows = sorted_rows(report.members, health, filters.sort, filters.descending)
     page = render_template(
         "reports/network.html",
@@ -72,9 +73,10 @@ def download(network_id: int, table: str, fmt: str):
     if problems:
         message = "\n".join(f"{name}: {text}" for name, text in problems.items())
         return Response(message + "\n", status=400, mimetype="text/plain")
-    report = network_report(current_user, filters.scope(network_id))
-    health = member_health(current_user, network_id, today) if table == "members" else {}
-    if table == "members":
+    members = table == "members"  # the only table with health
+    report = network_report(current_user, filters.scope(network_id), today if members else None)
+    health = report.health if members else {}
+    if members:
         ordered = sorted_rows(report.members, health, filters.sort, filters.descending)
         rows = member_rows(report, health, ordered)
     else:
