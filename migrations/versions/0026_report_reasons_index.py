@@ -16,7 +16,7 @@ referral by primary key (242,000 lookups, 1.2 s on a busy machine). Now:
 Indexes and statistics are kept by the database itself: nothing to rebuild.
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-11-26 18:30:00
 
 """
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0026"
-down_revision = "0023"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
