@@ -6,7 +6,6 @@ meeting and closes with a value; the conversions are credited to the link."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -18,7 +17,12 @@ from app.mail.outbox import deliver_all
 from app.models import ConversionKind, LinkAttribution, LinkConversion, LinkIntake, Referral
 from app.tokens.service import create_token
 from tests.browser.a11y import PHONE_NARROW, axe_violations, sideways_overflow
-from tests.browser.steps import screenshot, sign_in
+from tests.browser.steps import (
+    accept_meet_and_close,
+    screenshot,
+    send_intake,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -70,12 +74,7 @@ def test_a_client_comes_through_a_link_and_the_close_is_credited_to_it(
     expect(phone.get_by_text("Given name is required.")).to_be_visible()
     expect(phone.get_by_text("Give your e-mail address")).to_be_visible()
     _check_page(phone, "intake with errors")
-    phone.get_by_label("Given name").fill("Nia")
-    phone.get_by_label("Family name").fill("Okafor")
-    phone.get_by_label("E-mail", exact=True).fill("nia.okafor@example.org")
-    phone.get_by_label("What would you like help with?").fill("Advice on a separation.")
-    phone.get_by_role("button", name="Send").click()
-    expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you: one more step")
+    send_intake(phone)
     expect(phone.get_by_text("Nia")).to_have_count(0)  # nothing about the client shown back
     _check_page(phone, "sent")
 
@@ -110,19 +109,7 @@ def test_a_client_comes_through_a_link_and_the_close_is_credited_to_it(
     expect(source).to_contain_text("Harbour Accountants")
     expect(source).to_contain_text("e-mail address was confirmed")
     _check_page(staff, "referral from a link")
-    staff.get_by_role("button", name="Accept").click()
-    expect(staff.locator(".status-block .badge.big")).to_have_text("Accepted")
-    block = staff.locator("details", has=staff.get_by_text("Record the meeting", exact=True))
-    block.get_by_text("Record the meeting", exact=True).first.click()
-    block.get_by_label("Meeting date").fill(date.today().isoformat())
-    block.get_by_role("button", name="Record the meeting").click()
-    expect(staff.locator(".status-block .badge.big")).not_to_have_text("Accepted")
-    block = staff.locator("details", has=staff.get_by_text("Close with outcome", exact=True))
-    block.get_by_text("Close with outcome", exact=True).first.click()
-    block.get_by_label("Outcome for the sender").fill("Agreement drafted and signed.")
-    block.get_by_label("Closed-business value (optional)").fill("1800.00")
-    block.get_by_role("button", name="Close with outcome").click()
-    expect(staff.locator(".status-block .badge.big")).to_have_text("Closed")
+    accept_meet_and_close(staff, "Outcome for the sender", "1800.00")
 
     # 5. The conversions are the link's; the owner sees them on "My links".
     db.session.expire_all()

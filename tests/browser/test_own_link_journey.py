@@ -7,7 +7,6 @@ with a value; the close is the link's and earns the member a pending reward."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -19,7 +18,13 @@ from app.models import LinkAttribution, LinkIntake, Referral, Reward, RewardStat
 from app.rewards.programmes import ProgrammeInput, set_up_programme
 from app.tokens.service import create_token
 from tests.browser.a11y import PHONE_NARROW, axe_violations, sideways_overflow
-from tests.browser.steps import screenshot, sign_in
+from tests.browser.steps import (
+    accept_meet_and_close,
+    confirm_intake,
+    screenshot,
+    send_intake,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -65,19 +70,10 @@ def test_a_members_own_link_brings_a_client_to_the_member_and_earns_it(
     expect(phone.get_by_role("heading", level=1)).to_have_text("Quayside Family Law welcomes you")
     _check_page(phone, "own link intake")
     screenshot(phone, "own-link-intake-360")
-    phone.get_by_label("Given name").fill("Nia")
-    phone.get_by_label("Family name").fill("Okafor")
-    phone.get_by_label("E-mail", exact=True).fill("nia.okafor@example.org")
-    phone.get_by_label("What would you like help with?").fill("Advice on a separation.")
-    phone.get_by_role("button", name="Send").click()
-    expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you: one more step")
+    send_intake(phone)
 
     # 3. The worker delivers the confirmation over real SMTP; the friend confirms.
-    assert deliver_all() >= 1
-    mail = next(m for m in smtp_server if m["To"] == "nia.okafor@example.org")
-    body = mail.get_payload(decode=True).decode() if not mail.is_multipart() else str(mail)
-    phone.goto(re.search(r"/r/confirm/[A-Za-z0-9_.-]+", body).group(0))
-    expect(phone.get_by_role("heading", level=1)).to_have_text("Your e-mail address is confirmed")
+    confirm_intake(phone, smtp_server)
     referral_id = db.session.scalar(select(LinkIntake.referral_id))
     db.session.expire_all()
     assert db.session.get(Referral, referral_id).sender_id is None
@@ -95,19 +91,7 @@ def test_a_members_own_link_brings_a_client_to_the_member_and_earns_it(
     expect(staff.get_by_text("Ask for more information")).to_have_count(0)
     _check_page(staff, "referral from an own link")
     screenshot(staff, "own-link-referral")
-    staff.get_by_role("button", name="Accept").click()
-    expect(staff.locator(".status-block .badge.big")).to_have_text("Accepted")
-    block = staff.locator("details", has=staff.get_by_text("Record the meeting", exact=True))
-    block.get_by_text("Record the meeting", exact=True).first.click()
-    block.get_by_label("Meeting date").fill(date.today().isoformat())
-    block.get_by_role("button", name="Record the meeting").click()
-    expect(staff.locator(".status-block .badge.big")).not_to_have_text("Accepted")
-    block = staff.locator("details", has=staff.get_by_text("Close with outcome", exact=True))
-    block.get_by_text("Close with outcome", exact=True).first.click()
-    block.get_by_label(re.compile("^Outcome")).fill("Agreement drafted and signed.")
-    block.get_by_label("Closed-business value (optional)").fill("900.00")
-    block.get_by_role("button", name="Close with outcome").click()
-    expect(staff.locator(".status-block .badge.big")).to_have_text("Closed")
+    accept_meet_and_close(staff, re.compile("^Outcome"), "900.00")
 
     # 5. Attributed to the link; one pending reward for its owner.
     db.session.expire_all()

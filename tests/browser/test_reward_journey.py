@@ -6,19 +6,23 @@ payout CSV carries it. Every reward page is axe-clean at 360 px."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.mail.outbox import deliver_all
 from app.models import LinkIntake, Notification, Reward, RewardStatus, Role
 from app.rewards.programmes import ProgrammeInput, set_up_programme
 from app.tokens.service import create_token
 from tests.browser.a11y import PHONE_NARROW, axe_violations, sideways_overflow
-from tests.browser.steps import screenshot, sign_in
+from tests.browser.steps import (
+    accept_meet_and_close,
+    confirm_intake,
+    screenshot,
+    send_intake,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 DISCLOSURE = "Harbour Accountants may receive 50.00 from Quayside Family Law for your referral."
@@ -68,17 +72,8 @@ def _client_comes_through(open_page, smtp_server, target_id, headers) -> tuple[i
     phone.goto("/r/" + link["url"].split("/r/", 1)[1] + "?c=email")
     expect(phone.locator("#reward-disclosure")).to_contain_text(DISCLOSURE)
     _check_page(phone, "intake with disclosure")
-    phone.get_by_label("Given name").fill("Nia")
-    phone.get_by_label("Family name").fill("Okafor")
-    phone.get_by_label("E-mail", exact=True).fill("nia.okafor@example.org")
-    phone.get_by_label("What would you like help with?").fill("Advice on a separation.")
-    phone.get_by_role("button", name="Send").click()
-    expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you: one more step")
-    assert deliver_all() >= 1
-    mail = next(m for m in smtp_server if m["To"] == "nia.okafor@example.org")
-    body = mail.get_payload(decode=True).decode() if not mail.is_multipart() else str(mail)
-    phone.goto(re.search(r"/r/confirm/[A-Za-z0-9_.-]+", body).group(0))
-    expect(phone.get_by_role("heading", level=1)).to_have_text("Your e-mail address is confirmed")
+    send_intake(phone)
+    confirm_intake(phone, smtp_server)
     return link["id"], db.session.scalar(select(LinkIntake.referral_id))
 
 
@@ -87,19 +82,7 @@ def _receiver_closes_with_value(open_page, receiver, referral_id: int) -> None:
     sign_in(staff, receiver.email)
     staff.wait_for_url("**/dashboard")
     staff.goto(f"/referrals/{referral_id}")
-    staff.get_by_role("button", name="Accept").click()
-    expect(staff.locator(".status-block .badge.big")).to_have_text("Accepted")
-    block = staff.locator("details", has=staff.get_by_text("Record the meeting", exact=True))
-    block.get_by_text("Record the meeting", exact=True).first.click()
-    block.get_by_label("Meeting date").fill(date.today().isoformat())
-    block.get_by_role("button", name="Record the meeting").click()
-    expect(staff.locator(".status-block .badge.big")).not_to_have_text("Accepted")
-    block = staff.locator("details", has=staff.get_by_text("Close with outcome", exact=True))
-    block.get_by_text("Close with outcome", exact=True).first.click()
-    block.get_by_label("Outcome for the sender").fill("Agreement drafted and signed.")
-    block.get_by_label("Closed-business value (optional)").fill("1800.00")
-    block.get_by_role("button", name="Close with outcome").click()
-    expect(staff.locator(".status-block .badge.big")).to_have_text("Closed")
+    accept_meet_and_close(staff, "Outcome for the sender", "1800.00")
 
 
 def test_a_closed_referral_through_a_link_earns_a_reward_that_is_approved_and_paid(
